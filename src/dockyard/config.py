@@ -1,0 +1,191 @@
+"""One configuration cascade, resolved once into a frozen :class:`Settings`.
+
+Order, later wins: code defaults, ``[tool.dockyard]`` in the *target* project's ``pyproject.toml``,
+``DOCKYARD_*`` environment variables, then task flags. Unknown keys are an error naming the key and
+where it came from. This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shlex
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockyard.errors import ConfigError
+
+ENV_PREFIX = "DOCKYARD_"
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything a phase needs to know, after the cascade. Field help doubles as documentation."""
+
+    project: Path = field(default=Path(), metadata=_doc("the target project directory"))
+    docker: str = field(
+        default="",
+        metadata=_doc(
+            "docker executable, a name on PATH or a path; empty: the first docker on PATH that can "
+            "build with BuildKit (buildx, or a client with native BuildKit)"
+        ),
+    )
+    builder: str = field(
+        default="auto", metadata=_doc("auto, buildx, or buildkit (a client that builds natively)")
+    )
+    syntax: str = field(
+        default="",
+        metadata=_doc(
+            "the `# syntax=` line for generated Dockerfiles, e.g. docker/dockerfile:1 (empty: none)"
+        ),
+    )
+    base_image: str = field(default="python:3.11-slim", metadata=_doc("base image of generated Dockerfiles"))
+    installer: str = field(default="uv", metadata=_doc("installer used in generated Dockerfiles: uv or pip"))
+    state_dir: str = field(default=".dockyard", metadata=_doc("dockyard's state directory in the project"))
+    requirements_dir: str = field(default="requirements", metadata=_doc("where split requirements go"))
+    registry: str = field(default="localhost:5000", metadata=_doc("registry for the shared build cache"))
+    app_port: int = field(default=8000, metadata=_doc("port the service listens on in the container"))
+    health_path: str = field(default="/health", metadata=_doc("HTTP path that answers 200 when healthy"))
+    app_command: tuple[str, ...] = field(
+        default=(), metadata=_doc("the service's command; empty: taken from the current Dockerfile's CMD")
+    )
+    classify: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=_doc("package -> group (base, ml, dev, test) overriding the catalogue"),
+    )
+    bench_runs: int = field(default=3, metadata=_doc("repeats per benchmark scenario"))
+    branch: str = field(default="docker-optimization", metadata=_doc("branch phase 1 creates"))
+    cache_dir: Path = field(
+        default=Path(),
+        metadata=_doc("build logs and wheel caches; default $XDG_CACHE_HOME/dockyard (~/.cache/dockyard)"),
+    )
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the target project."""
+        return self.project.joinpath(*parts)
+
+    @property
+    def state_path(self) -> Path:
+        return self.project / self.state_dir
+
+
+FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    """Convert a value from TOML, the environment or a flag into the field's type."""
+    hint = typing.get_type_hints(Settings)[name]
+    origin = typing.get_origin(hint)
+    try:
+        if hint is Path:
+            return Path(raw)
+        if hint is int:
+            if isinstance(raw, bool):
+                raise TypeError("a boolean is not an integer")
+            return int(raw)
+        if hint is bool:
+            if isinstance(raw, str):
+                if raw.lower() in {"1", "true", "yes", "on"}:
+                    return True
+                if raw.lower() in {"0", "false", "no", "off", ""}:
+                    return False
+                raise ValueError(raw)
+            return bool(raw)
+        if hint is str:
+            if not isinstance(raw, str):
+                raise TypeError(f"expected a string, got {type(raw).__name__}")
+            return raw
+        if origin is tuple:
+            if isinstance(raw, str):
+                raw = json.loads(raw) if raw.lstrip().startswith("[") else shlex.split(raw)
+            if not isinstance(raw, list | tuple) or not all(isinstance(x, str) for x in raw):
+                raise TypeError("expected a list of strings")
+            return tuple(raw)
+        if origin in (Mapping, dict) or (isinstance(origin, type) and issubclass(origin, Mapping)):
+            if isinstance(raw, str):
+                raw = json.loads(raw)
+            if not isinstance(raw, dict):
+                raise TypeError("expected a table")
+            return types.MappingProxyType({str(k): str(v) for k, v in raw.items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{source}: `{name}` = {raw!r} is not valid ({exc})",
+            hint=f"{name}: {FIELDS[name].metadata['help']}",
+        ) from exc
+    raise AssertionError(f"unhandled setting type {hint!r}")  # pragma: no cover
+
+
+def _check_known(keys: Mapping[str, Any], source: str, *, spell: str = "{}") -> None:
+    for key in keys:
+        name = key.replace("-", "_")
+        if name not in FIELDS or name == "project":
+            known = ", ".join(spell.format(k) for k in FIELDS if k != "project")
+            raise ConfigError(f"{source}: unknown setting `{key}`", hint=f"known settings: {known}")
+
+
+def from_pyproject(project: Path) -> dict[str, Any]:
+    path = project / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read as TOML ({exc})", hint="fix the file's syntax") from exc
+    table = data.get("tool", {}).get("dockyard", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.dockyard] must be a table")
+    source = f"{path} [tool.dockyard]"
+    _check_known(table, source)
+    return {k.replace("-", "_"): _coerce(k.replace("-", "_"), v, source) for k, v in table.items()}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    picked = {k[len(ENV_PREFIX) :].lower(): v for k, v in environ.items() if k.startswith(ENV_PREFIX)}
+    picked.pop("project", None)
+    _check_known(picked, "environment", spell=ENV_PREFIX + "{}")
+    return {k: _coerce(k, v, f"environment {ENV_PREFIX}{k.upper()}") for k, v in picked.items()}
+
+
+def project_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
+    environ = os.environ if environ is None else environ
+    return environ.get(ENV_PREFIX + "PROJECT")
+
+
+def load(
+    project: str | Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve the cascade once. ``flags`` holds only what the user passed (None values are ignored)."""
+    environ = os.environ if environ is None else environ
+    env_values = dict(environ)
+    project = project or env_values.pop(ENV_PREFIX + "PROJECT", None) or Path()
+    env_values.pop(ENV_PREFIX + "PROJECT", None)
+    root = Path(project).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"project directory {root} does not exist", hint="pass --project DIR")
+    values: dict[str, Any] = {}
+    values.update(from_pyproject(root))
+    values.update(from_environment(env_values))
+    given = {k.replace("-", "_"): v for k, v in (flags or {}).items() if v is not None}
+    _check_known(given, "task flags", spell="--{}")
+    values.update({k: _coerce(k, v, "task flags") for k, v in given.items()})
+    if values.get("builder", "auto") not in {"auto", "buildx", "buildkit"}:
+        raise ConfigError(f"builder must be auto, buildx or buildkit, not {values['builder']!r}")
+    if values.get("installer", "uv") not in {"uv", "pip"}:
+        raise ConfigError(f"installer must be uv or pip, not {values['installer']!r}")
+    if not values.get("cache_dir") or values["cache_dir"] == Path():
+        xdg = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        values["cache_dir"] = Path(xdg) / "dockyard"
+    return Settings(project=root, **values)

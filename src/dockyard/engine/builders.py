@@ -1,0 +1,103 @@
+"""The builders dockyard can drive, behind one small Protocol and one registry dict.
+
+* ``buildx``: ``docker buildx build`` (Docker Desktop, docker-ce). Supports ``--cache-to``.
+* ``buildkit``: a client that builds with BuildKit natively when ``DOCKER_BUILDKIT=1`` is set
+  (Docker CLI before 23, e.g. Debian 12's docker.io 20.10). Registry cache is inline only.
+
+The legacy builder is deliberately absent: it ignores ``RUN --mount`` and would make every
+cache-mount measurement a lie, so dockyard refuses to use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildRequest:
+    context: Path
+    dockerfile: Path | None = None
+    target: str | None = None
+    tags: tuple[str, ...] = ()
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    cache_from: tuple[str, ...] = ()
+    #: "inline" embeds cache metadata in the image; "registry:REF" exports to a registry (buildx only).
+    cache_to: str | None = None
+    no_cache: bool = False
+    iidfile: Path | None = None
+    network: str | None = None
+
+
+class Builder(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def argv(self, docker: str, request: BuildRequest) -> list[str]: ...
+
+    def env(self) -> dict[str, str]: ...
+
+
+def _common(request: BuildRequest) -> list[str]:
+    argv = ["--progress=plain"]
+    if request.dockerfile is not None:
+        argv += ["--file", str(request.dockerfile)]
+    if request.target:
+        argv += ["--target", request.target]
+    for tag in request.tags:
+        argv += ["--tag", tag]
+    for key, value in sorted(request.build_args.items()):
+        argv += ["--build-arg", f"{key}={value}"]
+    for ref in request.cache_from:
+        argv += ["--cache-from", ref]
+    if request.no_cache:
+        argv.append("--no-cache")
+    if request.iidfile is not None:
+        argv += ["--iidfile", str(request.iidfile)]
+    if request.network:
+        argv += ["--network", request.network]
+    return argv
+
+
+@dataclass(frozen=True)
+class Buildx:
+    name: str = "buildx"
+    instance: str | None = None
+
+    def argv(self, docker: str, request: BuildRequest) -> list[str]:
+        argv = [docker, "buildx", "build", "--load"]
+        if self.instance:
+            argv += ["--builder", self.instance]
+        argv += _common(request)
+        if request.cache_to == "inline":
+            argv += ["--cache-to", "type=inline"]
+        elif request.cache_to and request.cache_to.startswith("registry:"):
+            ref = request.cache_to.removeprefix("registry:")
+            argv += ["--cache-to", f"type=registry,ref={ref},mode=max"]
+        return [*argv, str(request.context)]
+
+    def env(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass(frozen=True)
+class ClassicBuildKit:
+    name: str = "buildkit"
+
+    def argv(self, docker: str, request: BuildRequest) -> list[str]:
+        argv = [docker, "build", *_common(request)]
+        if request.cache_to:
+            # The classic client can only embed cache metadata in the image it pushes.
+            argv += ["--build-arg", "BUILDKIT_INLINE_CACHE=1"]
+        return [*argv, str(request.context)]
+
+    def env(self) -> dict[str, str]:
+        return {"DOCKER_BUILDKIT": "1"}
+
+
+BUILDERS: dict[str, Builder] = {
+    "buildx": Buildx(),
+    "buildkit": ClassicBuildKit(),
+}

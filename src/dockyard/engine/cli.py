@@ -1,0 +1,172 @@
+"""Docker CLI commands as lists (pure builders) and parsers of their JSON answers.
+
+Following python-on-whales: always ask the CLI for JSON, parse it into small frozen models here,
+and test the parsers against saved real outputs in ``tests/data/engine``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dockyard import process
+from dockyard.errors import CommandFailed, EngineUnavailable
+
+
+@dataclass(frozen=True)
+class Versions:
+    client: str
+    client_api: str
+    server: str | None
+    server_api: str | None
+
+    @property
+    def client_major(self) -> int:
+        head = self.client.split(".", 1)[0]
+        return int(head) if head.isdigit() else 0
+
+
+@dataclass(frozen=True)
+class Image:
+    id: str
+    size: int
+    tags: tuple[str, ...]
+    user: str
+    cmd: tuple[str, ...]
+    env: tuple[str, ...]
+    healthcheck: tuple[str, ...]
+
+
+# --- builders of argv -----------------------------------------------------------------------------
+
+
+def version_argv(docker: str) -> list[str]:
+    return [docker, "version", "--format", "{{json .}}"]
+
+
+def image_inspect_argv(docker: str, ref: str) -> list[str]:
+    return [docker, "image", "inspect", "--format", "{{json .}}", ref]
+
+
+def remove_images_argv(docker: str, refs: Sequence[str]) -> list[str]:
+    return [docker, "image", "rm", "--force", *refs]
+
+
+def prune_build_cache_argv(docker: str, *, builder: str | None = None) -> list[str]:
+    argv = [docker, "builder", "prune", "--all", "--force"]
+    if builder:
+        argv += ["--builder", builder]
+    return argv
+
+
+def run_detached_argv(
+    docker: str,
+    image: str,
+    *,
+    name: str,
+    publish: Sequence[str] = (),
+    env: Sequence[str] = (),
+    network: str | None = None,
+) -> list[str]:
+    argv = [docker, "run", "--detach", "--name", name]
+    for port in publish:
+        argv += ["--publish", port]
+    for item in env:
+        argv += ["--env", item]
+    if network:
+        argv += ["--network", network]
+    return [*argv, image]
+
+
+def run_once_argv(docker: str, image: str, command: Sequence[str], *, user: str | None = None) -> list[str]:
+    argv = [docker, "run", "--rm"]
+    if user is not None:
+        argv += ["--user", user]
+    return [*argv, "--entrypoint", command[0], image, *command[1:]]
+
+
+def remove_container_argv(docker: str, name: str) -> list[str]:
+    return [docker, "rm", "--force", "--volumes", name]
+
+
+def port_argv(docker: str, name: str, port: int) -> list[str]:
+    return [docker, "port", name, f"{port}/tcp"]
+
+
+# --- parsers ----------------------------------------------------------------------------------------
+
+
+def parse_versions(text: str) -> Versions:
+    data = json.loads(text)
+    client = data.get("Client") or {}
+    server = data.get("Server") or None
+    return Versions(
+        client=str(client.get("Version", "")),
+        client_api=str(client.get("ApiVersion", "")),
+        server=str(server["Version"]) if server and server.get("Version") else None,
+        server_api=str(server["ApiVersion"]) if server and server.get("ApiVersion") else None,
+    )
+
+
+def parse_image(text: str) -> Image:
+    data = json.loads(text)
+    if isinstance(data, list):
+        data = data[0]
+    config = data.get("Config") or {}
+    health = (config.get("Healthcheck") or {}).get("Test") or []
+    return Image(
+        id=str(data["Id"]),
+        size=int(data.get("Size", 0)),
+        tags=tuple(data.get("RepoTags") or ()),
+        user=str(config.get("User") or ""),
+        cmd=tuple(config.get("Cmd") or ()),
+        env=tuple(config.get("Env") or ()),
+        healthcheck=tuple(health),
+    )
+
+
+def parse_port(text: str) -> int:
+    """``docker port NAME 8000/tcp`` prints ``127.0.0.1:49153`` (one line per address)."""
+    first = text.strip().splitlines()[0]
+    return int(first.rsplit(":", 1)[1])
+
+
+# --- thin runners ------------------------------------------------------------------------------------
+
+
+def versions(docker: str) -> tuple[Versions, str | None]:
+    """Client and server versions, plus the daemon's error when it does not answer."""
+    result = process.run(version_argv(docker), check=False, timeout=30, echo=False)
+    text = result.stdout.strip()
+    if not text.startswith("{"):
+        raise EngineUnavailable(
+            f"`{docker} version` gave no answer: {(result.stderr or result.stdout).strip()[:300]}",
+            hint="check that the docker executable works (DOCKYARD_DOCKER / --docker)",
+        )
+    parsed = parse_versions(text)
+    daemon_error = None
+    if parsed.server is None:
+        daemon_error = (result.stderr.strip().splitlines() or ["the daemon did not answer"])[-1]
+    return parsed, daemon_error
+
+
+def inspect_image(docker: str, ref: str) -> Image:
+    return parse_image(process.run(image_inspect_argv(docker, ref), echo=False).stdout)
+
+
+def image_exists(docker: str, ref: str) -> bool:
+    return process.run(image_inspect_argv(docker, ref), check=False, echo=False).returncode == 0
+
+
+def remove_images(docker: str, refs: Sequence[str]) -> None:
+    if refs:
+        process.run(remove_images_argv(docker, refs), check=False)
+
+
+def prune_build_cache(docker: str, *, builder: str | None = None) -> None:
+    try:
+        process.run(prune_build_cache_argv(docker, builder=builder))
+    except CommandFailed as exc:
+        exc.hint = "the build cache could not be pruned; is the daemon up (invoke doctor)?"
+        raise

@@ -1,0 +1,12 @@
+"""The invoke task tree, shared by ``invoke`` (tasks.py) and the ``dockyard`` console script."""
+
+from __future__ import annotations
+
+from invoke.collection import Collection
+
+from dockyard.tasks import demo, engine
+
+namespace = Collection()
+namespace.add_task(engine.doctor)
+namespace.add_task(engine.build)
+namespace.add_task(demo.demo)

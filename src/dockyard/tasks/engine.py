@@ -1,0 +1,77 @@
+"""Engine tasks: ``doctor`` (what can this machine do) and ``build`` (one measured build)."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+from typing import Any
+
+from invoke.exceptions import Exit
+
+from dockyard import ui
+from dockyard.engine import BuildRequest, Engine
+from dockyard.engine.build import BuildResult, describe_step, step_table, summary_rows
+from dockyard.engine.probe import probe
+from dockyard.tasks._common import settings, task
+
+
+@task(help={"builder": "auto, buildx or buildkit"})
+def doctor(c: Any, project: str | None = None, docker: str | None = None, builder: str | None = None) -> None:
+    """Check the Docker engine: client, daemon, BuildKit builder, compose v2, hadolint."""
+    s = settings(project, docker=docker, builder=builder)
+    caps = probe(s)
+    ui.echo(ui.table(caps.rows(), ["check", "result"]))
+    problems = caps.problems()
+    if problems:
+        raise Exit(message="\n".join(f"- {p}" for p in problems), code=4)
+    ui.echo(f"\nok: BuildKit builds will use `{caps.builder}`")
+
+
+def measured_build(engine: Engine, request: BuildRequest, *, label: str) -> BuildResult:
+    """Build with a live one-line status of the current step."""
+    status = ui.StatusLine()
+    try:
+        return engine.build(request, label=label, on_step=lambda step: status.update(describe_step(step)))
+    finally:
+        status.close()
+
+
+@task(
+    help={
+        "dockerfile": "Dockerfile to build, relative to the project (default: Dockerfile)",
+        "target": "build stage to stop at",
+        "tag": "image name to tag the result with (default: <project>:dockyard)",
+        "json": "also write the measurements as JSON to this file",
+        "no_cache": "ignore the build cache (cache mounts are kept)",
+    }
+)
+def build(
+    c: Any,
+    project: str | None = None,
+    dockerfile: str | None = None,
+    target: str | None = None,
+    tag: str | None = None,
+    json: str | None = None,
+    no_cache: bool = False,
+    docker: str | None = None,
+) -> None:
+    """Build the project with BuildKit and report each step: cached or executed, and its time."""
+    s = settings(project, docker=docker)
+    engine = Engine.connect(s)
+    request = BuildRequest(
+        context=s.project,
+        dockerfile=s.project / (dockerfile or "Dockerfile"),
+        target=target,
+        tags=(tag or f"{s.project.name.lower()}:dockyard",),
+        no_cache=no_cache,
+    )
+    result = measured_build(engine, request, label=s.project.name)
+    ui.echo(step_table(result))
+    ui.echo()
+    ui.echo(ui.table(summary_rows(result), ["", ""], fmt="plain"))
+    if json:
+        from dockyard.render.writer import atomic_write_bytes
+
+        out = Path(json)
+        atomic_write_bytes(out, (jsonlib.dumps(result.as_json(), indent=2) + "\n").encode())
+        ui.echo(f"wrote {out}")
