@@ -1,0 +1,3 @@
+# no base image
+WORKDIR /app
+COPY . .

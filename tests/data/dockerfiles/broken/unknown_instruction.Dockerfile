@@ -1,0 +1,3 @@
+FROM python:3.11-slim
+COPY . /app
+RUNN pip install -r /app/requirements.txt
