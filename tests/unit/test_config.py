@@ -33,7 +33,9 @@ def test_cascade_order(tmp_path: Path) -> None:
 
 
 def test_types_are_coerced(tmp_path: Path) -> None:
-    root = project(tmp_path, 'app_command = ["uvicorn", "app:app"]\n[tool.dockyard.classify]\nhttpx = "base"\n')
+    root = project(
+        tmp_path, 'app_command = ["uvicorn", "app:app"]\n[tool.dockyard.classify]\nhttpx = "base"\n'
+    )
     s = config.load(root, environ={"DOCKYARD_CACHE_DIR": "/tmp/c"})
     assert s.app_command == ("uvicorn", "app:app")
     assert dict(s.classify) == {"httpx": "base"}
@@ -71,7 +73,7 @@ def test_bad_settings_name_the_key_and_source(
 
 def test_broken_toml_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.dockyard\n")
-    with pytest.raises(ConfigError, match="pyproject.toml: cannot be read as TOML"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: cannot be read as TOML"):
         config.load(tmp_path, environ={})
 
 

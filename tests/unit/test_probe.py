@@ -38,7 +38,9 @@ def fake_docker(fake_process, monkeypatch: pytest.MonkeyPatch, data_dir: Path): 
 
 
 def test_debian_client_builds_natively(fake_docker, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    fake_docker.on(["/usr/bin/docker", "version"], stdout=(data_dir / "engine" / "version-20.10.json").read_text())
+    fake_docker.on(
+        ["/usr/bin/docker", "version"], stdout=(data_dir / "engine" / "version-20.10.json").read_text()
+    )
     caps = probe(config.load(tmp_path, {"docker": "/usr/bin/docker"}, environ={}))
     assert caps.builder == "buildkit" and caps.can_build and caps.problems() == []
     assert caps.compose_version == "2.40.3"
@@ -46,7 +48,9 @@ def test_debian_client_builds_natively(fake_docker, data_dir: Path, tmp_path: Pa
 
 
 def test_modern_client_without_buildx_is_refused(fake_docker, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    fake_docker.on(["/usr/bin/docker", "version"], stdout=(data_dir / "engine" / "version-28-client.json").read_text())
+    fake_docker.on(
+        ["/usr/bin/docker", "version"], stdout=(data_dir / "engine" / "version-28-client.json").read_text()
+    )
     caps = probe(config.load(tmp_path, {"docker": "/usr/bin/docker"}, environ={}))
     assert caps.builder is None
     [problem] = caps.problems()

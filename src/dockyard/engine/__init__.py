@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.config import Settings
+from dockyard.engine import probe as _probe
 from dockyard.engine.build import BuildResult, OnStep, run_build
 from dockyard.engine.builders import Builder, BuildRequest
-from dockyard.engine import probe as _probe
 from dockyard.engine.probe import Capabilities
 
 

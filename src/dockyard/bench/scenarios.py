@@ -1,0 +1,109 @@
+"""What each benchmark scenario changes in a scratch copy before it rebuilds.
+
+Pure file edits, no Docker: the runner applies them to its private copy of the build context,
+never to the user's tree. Each edit is unique per repeat so no rebuild can be served from a
+cache entry an earlier repeat left behind.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockyard.errors import ConfigError
+
+#: Versions of a small pure-Python package, one per repeat of the deps scenario.
+DEFAULT_PACKAGE = "six"
+DEFAULT_VERSIONS = ("1.17.0", "1.16.0", "1.15.0", "1.14.0", "1.13.0", "1.12.0", "1.11.0", "1.10.0")
+MARKER = "# dockyard-bench"
+
+_SKIP_DIRS = {"tests", "test", "docs", "notebooks", ".git", ".venv", "venv", "__pycache__", ".dockyard"}
+_PREFERRED = ("app.py", "main.py", "api.py", "server.py", "service.py")
+
+
+def pick_code_file(project: Path) -> Path:
+    """The application source file whose edit the code scenario simulates (relative path).
+
+    Prefers a module named like an entry point inside a package, else the largest runtime
+    module; tests, docs and notebooks never count.
+    """
+    candidates: list[Path] = []
+    for path in sorted(project.rglob("*.py")):
+        rel = path.relative_to(project)
+        if _SKIP_DIRS & set(rel.parts[:-1]) or rel.name.startswith("test_") or rel.name == "conftest.py":
+            continue
+        if rel.name in {"setup.py", "noxfile.py", "tasks.py"} or rel.parts[0].startswith("."):
+            continue
+        candidates.append(rel)
+    if not candidates:
+        raise ConfigError(
+            f"{project}: no application .py file found for the code-change scenario",
+            hint="name one with --code-file PATH",
+        )
+    in_package = [c for c in candidates if (project / c.parent / "__init__.py").is_file()]
+    pool = in_package or candidates
+    for name in _PREFERRED:
+        for candidate in pool:
+            if candidate.name == name:
+                return candidate
+    return max(pool, key=lambda c: ((project / c).stat().st_size, str(c)))
+
+
+def change_code(project: Path, rel: Path, token: str) -> None:
+    """Append a comment line: a real edit that changes the file's bytes and nothing else."""
+    path = project / rel
+    text = path.read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    path.write_text(f"{text}{MARKER} code change {token}\n", encoding="utf-8")
+    ast.parse(path.read_text(encoding="utf-8"))  # the edit must keep the module valid
+
+
+@dataclass(frozen=True)
+class RequirementsEdit:
+    """One runtime requirements file the deps scenario edits, and whether it is a hashed lock."""
+
+    path: Path
+    locked_from: Path | None = None
+
+
+def requirement_targets(project: Path) -> list[RequirementsEdit]:
+    """Runtime requirement files in the copy: a naive requirements.txt and/or dockyard's split lock."""
+    targets: list[RequirementsEdit] = []
+    naive = project / "requirements.txt"
+    if naive.is_file():
+        targets.append(RequirementsEdit(naive))
+    lock = project / "requirements" / "base.txt"
+    source = project / "requirements" / "base.in"
+    if lock.is_file() and source.is_file():
+        targets.append(RequirementsEdit(lock, locked_from=source))
+    if not targets:
+        raise ConfigError(
+            f"{project}: no runtime requirements file for the deps scenario",
+            hint="expected requirements.txt or requirements/base.in with its lock requirements/base.txt",
+        )
+    return targets
+
+
+def set_bench_requirement(path: Path, requirement: str) -> None:
+    """Replace (or add) the one line the benchmark owns, marked with a trailing comment."""
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.rstrip().endswith(MARKER)
+    ]
+    lines.append(f"{requirement}  {MARKER}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def deps_requirement(
+    repeat: int, package: str = DEFAULT_PACKAGE, versions: tuple[str, ...] = DEFAULT_VERSIONS
+) -> str:
+    return f"{package}=={versions[repeat % len(versions)]}"
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==")
+
+
+def pinned_names(text: str) -> set[str]:
+    return {m.group(1).lower() for line in text.splitlines() if (m := _PIN.match(line.strip()))}
