@@ -110,12 +110,14 @@ def test_change_code_is_unique_and_valid(tmp_path: Path) -> None:
 def test_bench_requirement_is_replaced_not_stacked(tmp_path: Path) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text("fastapi==0.1\n")
-    scenarios.set_bench_requirement(req, scenarios.deps_requirement(0))
-    scenarios.set_bench_requirement(req, scenarios.deps_requirement(1))
+    scenarios.set_bench_requirement(req, scenarios.deps_requirement(0), "n1")
+    scenarios.set_bench_requirement(req, scenarios.deps_requirement(1), "n2")
     lines = req.read_text().splitlines()
     assert lines[0] == "fastapi==0.1"
-    assert lines[1] == f"six==1.16.0  {scenarios.MARKER}"
+    assert lines[1] == f"six==1.16.0  {scenarios.MARKER} n2"
     assert len(lines) == 2
+    scenarios.set_bench_requirement(req, "", "n3")
+    assert req.read_text().splitlines()[1] == f"{scenarios.MARKER} n3"
 
 
 def test_requirement_targets(tmp_path: Path) -> None:

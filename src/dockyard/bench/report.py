@@ -157,7 +157,7 @@ def _environment_line(result: BenchResult) -> str:
     env = result.environment
     if env is None:
         return f"{result.project}: environment not recorded"
-    commit = (env.git_commit or "no git commit")[:12]
+    commit = env.git_commit[:12] if env.git_commit else "no git commit"
     return (
         f"{result.project} at {commit}, {env.created}; docker {env.docker_client} "
         f"(server {env.docker_server}, {env.builder}); {env.cores} cores, {env.platform}"
@@ -353,11 +353,10 @@ def chart_png_bytes(result: BenchResult | Mapping[str, Any]) -> bytes:
         ax_img.set_ylim(top=max(sizes) * 1.15)
         ax_img.grid(axis="y", alpha=0.3)
     env = result.environment
-    where = (
-        ""
-        if env is None
-        else f" at {(env.git_commit or 'no commit')[:10]}, {env.created[:10]}, {env.cores} cores"
-    )
+    where = ""
+    if env is not None:
+        commit = env.git_commit[:10] if env.git_commit else "no commit"
+        where = f" at {commit}, {env.created[:10]}, {env.cores} cores"
     fig.suptitle(f"{result.project}: docker build benchmark{where}")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

@@ -256,12 +256,14 @@ class Runner:
 
     def _change_deps(self, scratch: Scratch, repeat: int) -> None:
         requirement = edits.deps_requirement(repeat, self.options.package, self.options.versions)
+        nonce = uuid.uuid4().hex[:12]
         for edit in scratch.requirements:
             if edit.locked_from is None:
-                edits.set_bench_requirement(edit.path, requirement)
+                edits.set_bench_requirement(edit.path, requirement, nonce)
             else:
-                edits.set_bench_requirement(edit.locked_from, requirement)
+                edits.set_bench_requirement(edit.locked_from, requirement, nonce)
                 _relock(edit.locked_from, edit.path)
+                edits.set_bench_requirement(edit.path, "", nonce)
 
     def _context(self, scratch: Scratch) -> ContextSize:
         files = dockerignore.context_files(

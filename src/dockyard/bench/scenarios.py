@@ -87,12 +87,14 @@ def requirement_targets(project: Path) -> list[RequirementsEdit]:
     return targets
 
 
-def set_bench_requirement(path: Path, requirement: str) -> None:
-    """Replace (or add) the one line the benchmark owns, marked with a trailing comment."""
-    lines = [
-        line for line in path.read_text(encoding="utf-8").splitlines() if not line.rstrip().endswith(MARKER)
-    ]
-    lines.append(f"{requirement}  {MARKER}")
+def set_bench_requirement(path: Path, requirement: str, nonce: str) -> None:
+    """Replace (or add) the one line the benchmark owns, marked with a trailing comment.
+
+    The nonce makes the file unique to this variant and build: variants built by the same daemon
+    would otherwise share the layers of an identical requirements file and report a cache hit.
+    """
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if MARKER not in line]
+    lines.append(f"{requirement}  {MARKER} {nonce}" if requirement else f"{MARKER} {nonce}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from dockyard.tasks import demo, engine
+from dockyard.tasks import bench, demo, engine
 
 namespace = Collection()
 namespace.add_task(engine.doctor)
 namespace.add_task(engine.build)
 namespace.add_task(demo.demo)
+namespace.add_collection(bench.bench)

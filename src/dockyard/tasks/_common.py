@@ -46,6 +46,7 @@ def task(*args: Any, **kwargs: Any) -> Callable[[F], Any]:
         import inspect
 
         params = inspect.signature(func).parameters
+        kwargs.setdefault("auto_shortflags", False)
         return invoke_task(*args, help={k: v for k, v in help_.items() if k in params}, **kwargs)(body)
 
     return decorate
