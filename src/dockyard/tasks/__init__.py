@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from dockyard.tasks import bench, demo, engine, phase1
+from dockyard.tasks import bench, demo, engine, phase1, phase2
 
 namespace = Collection()
 namespace.add_task(engine.doctor)
 namespace.add_task(engine.build)
 namespace.add_task(demo.demo)
+namespace.add_task(phase2.phase2)
 namespace.add_collection(bench.bench)
 namespace.add_collection(phase1.phase1)

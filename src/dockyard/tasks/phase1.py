@@ -102,6 +102,28 @@ def all_(
 ) -> None:
     """Prepare the project: branch, baseline, split and locked requirements, .dockerignore."""
     s = settings(project, docker=docker, bench_runs=runs)
+    run_phase1(
+        s,
+        dry=dry,
+        force=force,
+        branch=branch,
+        scenario=scenario,
+        allow_prune=allow_prune,
+        rebaseline=rebaseline,
+    )
+
+
+def run_phase1(
+    s: Settings,
+    *,
+    dry: bool,
+    force: bool,
+    branch: bool = True,
+    scenario: str | None = None,
+    allow_prune: bool = False,
+    rebaseline: bool = False,
+) -> None:
+    """Every phase-1 step; each is idempotent, so later phases call this to bring outputs up to date."""
     if branch:
         do_branch(s, dry=dry)
     do_baseline(s, dry=dry, scenario=scenario, allow_prune=allow_prune, rebaseline=rebaseline)
