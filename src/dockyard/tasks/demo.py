@@ -5,26 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dockyard import ui
+from dockyard import process, ui
 from dockyard.demo import scratch_copy
-from dockyard.engine import BuildRequest, Engine
-from dockyard.engine.build import step_table, summary_rows
-from dockyard.tasks._common import settings, task
-from dockyard.tasks.engine import doctor, measured_build
+from dockyard.tasks._common import task
+from dockyard.tasks.engine import doctor
+from dockyard.tasks.phase1 import all_ as phase1
+from dockyard.tasks.phase2 import phase2
 
 
-@task(help={"example": "project to demo on (default: the bundled examples/inference-service)"})
-def demo(c: Any, example: str | None = None, docker: str | None = None) -> None:
+@task(
+    help={
+        "example": "project to demo on (default: the bundled examples/inference-service)",
+        "runs": "benchmark repeats (default 3 for the baseline, 2 for the quick check)",
+    }
+)
+def demo(c: Any, example: str | None = None, runs: int = 3, docker: str | None = None) -> None:
     """Run every phase dockyard has on a scratch copy of the bundled example and show the results."""
     work = scratch_copy(Path(example).resolve() if example else None)
     ui.echo(f"== working on a scratch copy: {work}\n")
-    ui.echo("== doctor")
+    for argv in (
+        ["git", "-C", str(work), "init", "--quiet", "--initial-branch", "main"],
+        ["git", "-C", str(work), "add", "--all"],
+        ["git", "-C", str(work), "-c", "user.name=dockyard demo", "-c", "user.email=demo@dockyard.invalid",
+         "commit", "--quiet", "--message", "the naive service"],
+    ):  # fmt: skip
+        process.run(argv)
+    ui.echo("\n######## doctor")
     doctor(c, project=str(work), docker=docker)
-    s = settings(str(work), docker=docker)
-    engine = Engine.connect(s)
-    ui.echo("\n== the naive build, as the project has it")
-    request = BuildRequest(context=work, dockerfile=work / "Dockerfile", tags=("dockyard-demo:naive",))
-    result = measured_build(engine, request, label="demo-naive")
-    ui.echo(step_table(result))
-    ui.echo()
-    ui.echo(ui.table(summary_rows(result), ["", ""], fmt="plain"))
+    ui.echo("\n######## phase 1: preparation")
+    phase1(c, project=str(work), docker=docker, runs=runs)
+    ui.echo("\n######## phase 2: the optimized build")
+    phase2(c, project=str(work), docker=docker, runs=max(2, runs - 1))
