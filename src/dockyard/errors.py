@@ -107,3 +107,9 @@ class RegressionFound(DockyardError):
     """A benchmark comparison found a regression beyond the threshold."""
 
     exit_code = 9
+
+
+class CheckFailed(DockyardError):
+    """A live check (the hot-reload proof, a smoke test) did not see what it expected."""
+
+    exit_code = 10

@@ -41,9 +41,11 @@ def top_level_change_counts(project: Path) -> Counter[str]:
 
 
 def order_by_stability(paths: list[str], counts: Counter[str], *, fallback: dict[str, int]) -> list[str]:
-    """Least changed first. Without history, ``fallback`` ranks (config before data before code)."""
+    """Least changed first. Without history, ``fallback`` ranks (config before data before code):
+    a path it does not name (application code) ranks after all it names."""
+    unknown = max(fallback.values(), default=0) + 1
 
     def key(path: str) -> tuple[int, int, str]:
-        return (counts.get(path, 0), fallback.get(path, 0), path)
+        return (counts.get(path, 0), fallback.get(path, unknown), path)
 
     return sorted(paths, key=key)

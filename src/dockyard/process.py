@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections import deque
@@ -141,6 +142,8 @@ def stream(
     """Run a command and yield its merged stdout and stderr line by line as it runs."""
     exe = which(argv[0])
     _show(argv, cwd)
+    # A session of its own, so stopping it reaches its children too: Debian's docker 20.10 CLI
+    # neither handles SIGTERM nor forwards it to plugins such as `docker compose watch`.
     proc = subprocess.Popen(  # noqa: S603 - argv is a list
         (exe, *argv[1:]),
         cwd=cwd,
@@ -150,6 +153,7 @@ def stream(
         text=True,
         errors="replace",
         bufsize=1,
+        start_new_session=True,
     )
     assert proc.stdout is not None
     handle = Streamed(tuple(argv), (line.rstrip("\n") for line in proc.stdout))
@@ -159,13 +163,28 @@ def stream(
         handle.returncode = proc.wait()
     finally:
         if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop_group(proc)
         handle.returncode = proc.returncode
+
+
+def _stop_group(proc: subprocess.Popen[str]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def interactive(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run a command attached to this terminal (a shell in a container); returns its exit code."""
+    exe = which(argv[0])
+    _show(argv, cwd)
+    return subprocess.call((exe, *argv[1:]), cwd=cwd, env=_env(env))  # noqa: S603 - argv is a list
 
 
 def tail(lines: Sequence[str] | deque[str], count: int = TAIL_LINES) -> str:
