@@ -69,6 +69,13 @@ def test_buildx_argv_with_registry_cache_and_instance() -> None:
     assert Buildx().env() == {}
 
 
+def test_output_replaces_load() -> None:
+    request = BuildRequest(context=Path("/p"), target="wheelhouse", output="type=local,dest=/out")
+    assert ClassicBuildKit().argv("docker", request)[-3:] == ["--output", "type=local,dest=/out", "/p"]
+    assert "--load" not in Buildx().argv("docker", request)
+    assert Buildx().argv("docker", BuildRequest(context=Path("/p")))[3] == "--load"
+
+
 def test_registry_has_both_builders() -> None:
     assert set(BUILDERS) == {"buildx", "buildkit"}
 

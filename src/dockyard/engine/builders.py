@@ -29,6 +29,8 @@ class BuildRequest:
     no_cache: bool = False
     iidfile: Path | None = None
     network: str | None = None
+    #: an ``--output`` spec such as "type=local,dest=DIR": the result goes there instead of the image store.
+    output: str | None = None
 
 
 class Builder(Protocol):
@@ -58,6 +60,8 @@ def _common(request: BuildRequest) -> list[str]:
         argv += ["--iidfile", str(request.iidfile)]
     if request.network:
         argv += ["--network", request.network]
+    if request.output:
+        argv += ["--output", request.output]
     return argv
 
 
@@ -67,7 +71,8 @@ class Buildx:
     instance: str | None = None
 
     def argv(self, docker: str, request: BuildRequest) -> list[str]:
-        argv = [docker, "buildx", "build", "--load"]
+        # --load is itself an output (type=docker); buildx takes one output only.
+        argv = [docker, "buildx", "build", *([] if request.output else ["--load"])]
         if self.instance:
             argv += ["--builder", self.instance]
         argv += _common(request)

@@ -3,6 +3,11 @@
 The plan is data (what to install, in which order, what to copy, how to run); the template in
 ``templates/Dockerfile.j2`` turns it into text. Nothing here touches the disk or Docker, so every
 decision is unit-tested by comparing text.
+
+With ``wheelhouse`` set (see :mod:`dockyard.wheelhouse`) every install step bind-mounts its own wheel set
+``<wheelhouse>/<set>`` at ``/wheels`` and installs that set's wheelhouse lock; with ``offline`` too it
+passes ``--no-index``, so the steps need no package index at all. The names below are the layout both
+sides agree on.
 """
 
 from __future__ import annotations
@@ -10,11 +15,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 UID = 10001
 UV_VERSION = "0.13.8"
+
+#: Where an install step mounts its wheel set.
+WHEELS_MOUNT = "/wheels"
+#: In each wheel set: the lock the step installs (the project's lock plus hashes of wheels built from sdists)
+WHEELHOUSE_LOCK = "requirements.txt"
+#: ... and the sha256sum line of the project lock it was made from, checked before installing.
+LOCK_CHECKSUM = "lock.sha256"
+#: The sets that are not a project lock: uv itself, and the project's build backend.
+INSTALLER_SET = "installer"
+BUILD_SYSTEM_SET = "build-system"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +52,16 @@ class DockerfilePlan:
     uid: int = UID
     uv_version: str = UV_VERSION
     notes: tuple[str, ...] = field(default=())
+
+
+def wheel_set_name(lock: str) -> str:
+    """The wheel set of a lock file: ``requirements/ml.txt`` -> ``ml``."""
+    return PurePosixPath(lock).stem
+
+
+def lock_mount_target(lock: str) -> str:
+    """Where an install step bind-mounts a project lock (the template spells it out too)."""
+    return f"/tmp/{lock}"
 
 
 def exec_form(argv: Sequence[str]) -> str:
@@ -63,19 +89,21 @@ def healthcheck(port: int, path: str) -> tuple[str, ...]:
 def install_commands(plan: DockerfilePlan) -> dict[str, str]:
     find = ""
     if plan.wheelhouse:
-        find = " --no-index --find-links /wheels" if plan.offline else " --find-links /wheels"
+        find = f" --no-index --find-links {WHEELS_MOUNT}" if plan.offline else f" --find-links {WHEELS_MOUNT}"
     if plan.installer == "uv":
         uv = "/opt/uv/bin/uv pip install --python /opt/venv/bin/python"
         return {
             "install": f"{uv} --require-hashes{find}",
             "install_no_deps": f"{uv} --no-deps{find}",
             "cache_mount": "--mount=type=cache,target=/root/.cache/uv",
+            "find": find,
         }
     pip = "pip install --disable-pip-version-check"
     return {
         "install": f"{pip} --require-hashes{find}",
         "install_no_deps": f"{pip} --no-deps{find}",
         "cache_mount": "--mount=type=cache,target=/root/.cache/pip",
+        "find": find,
     }
 
 
@@ -89,6 +117,7 @@ def _environment() -> Environment:
         autoescape=False,
     )
     env.filters["exec_form"] = exec_form
+    env.filters["wheel_set"] = wheel_set_name
     return env
 
 
@@ -97,6 +126,11 @@ def render(plan: DockerfilePlan) -> str:
     text = template.render(
         **{k: getattr(plan, k) for k in plan.__dataclass_fields__},
         **install_commands(plan),
+        wheels_mount=WHEELS_MOUNT,
+        wheelhouse_lock=WHEELHOUSE_LOCK,
+        lock_checksum=LOCK_CHECKSUM,
+        installer_set=INSTALLER_SET,
+        build_system_set=BUILD_SYSTEM_SET,
         dev_command=dev_command(plan.command),
         healthcheck=healthcheck(plan.port, plan.health_path),
     )

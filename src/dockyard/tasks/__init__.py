@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from dockyard.tasks import bench, demo, engine, phase1, phase2
+from dockyard.tasks import bench, demo, dev, engine, phase1, phase2, phase3, wheels
 
 namespace = Collection()
 namespace.add_task(engine.doctor)
 namespace.add_task(engine.build)
 namespace.add_task(demo.demo)
 namespace.add_task(phase2.phase2)
+namespace.add_task(phase3.phase3)
+namespace.add_task(wheels.wheels)
 namespace.add_collection(bench.bench)
 namespace.add_collection(phase1.phase1)
+namespace.add_collection(dev.dev)

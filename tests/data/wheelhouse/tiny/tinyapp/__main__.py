@@ -1,0 +1,3 @@
+from tinyapp import main
+
+print(main())
