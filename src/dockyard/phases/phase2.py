@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard import process
+from dockyard import process, wheelhouse
 from dockyard.config import Settings
 from dockyard.engine import Engine
 from dockyard.engine import cli as docker_cli
@@ -30,12 +30,25 @@ DOCKERFILE = "docker/Dockerfile"
 RUNTIME_TARGET = "runtime"
 
 
-def plan_files(settings: Settings, *, force: bool = False) -> WritePlan:
-    text = render_dockerfile.render(plan_dockerfile(settings))
+def plan_files(
+    settings: Settings, *, force: bool = False, docker: str | None = None
+) -> tuple[WritePlan, list[str]]:
+    """The Dockerfile to write, and notes. With a current wheelhouse it installs from it, offline."""
+    plan = plan_dockerfile(settings)
+    notes: list[str] = []
+    if docker is not None and (settings.project / wheelhouse.DIRNAME).is_dir():
+        state = wheelhouse.status(plan, settings.project, docker)
+        if state.up_to_date:
+            plan = wheelhouse.use(plan)
+            notes.append(f"installing offline from {wheelhouse.DIRNAME}/ (its key matches the locks)")
+        else:
+            stale = ", ".join(s.name for s in state.stale)
+            notes.append(f"{wheelhouse.DIRNAME}/ is stale ({stale}): not used; `invoke wheels` refreshes it")
+    text = render_dockerfile.render(plan)
     files: dict[Path | str, GeneratedFile] = {
         DOCKERFILE: GeneratedFile(text, source="requirements/*.txt and [tool.dockyard] settings")
     }
-    return writer.plan_writes(settings.project, files, force=force, state_dir=settings.state_dir)
+    return writer.plan_writes(settings.project, files, force=force, state_dir=settings.state_dir), notes
 
 
 @dataclass(frozen=True)

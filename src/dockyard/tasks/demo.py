@@ -11,6 +11,7 @@ from dockyard.tasks._common import task
 from dockyard.tasks.engine import doctor
 from dockyard.tasks.phase1 import all_ as phase1
 from dockyard.tasks.phase2 import phase2
+from dockyard.tasks.phase3 import phase3
 
 
 @task(
@@ -36,3 +37,5 @@ def demo(c: Any, example: str | None = None, runs: int = 3, docker: str | None =
     phase1(c, project=str(work), docker=docker, runs=runs)
     ui.echo("\n######## phase 2: the optimized build")
     phase2(c, project=str(work), docker=docker, runs=max(2, runs - 1))
+    ui.echo("\n######## phase 3: the development loop")
+    phase3(c, project=str(work), docker=docker)

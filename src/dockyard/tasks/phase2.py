@@ -42,8 +42,16 @@ def phase2(
     ui.echo("== phase 1 outputs (each step is skipped when current)")
     run_phase1(s, dry=dry, force=force, branch=branch)
     ui.echo(f"\n== {p2.DOCKERFILE}")
-    show_or_apply(p2.plan_files(s, force=force), dry=dry)
-    if dry:
+    engine = None if dry else Engine.connect(s)
+    if dry and not (s.project / s.requirements_dir / "base.txt").is_file():
+        ui.echo("  (dry run: the Dockerfile is rendered from phase 1's locks, which do not exist yet;")
+        ui.echo("   run `invoke phase1`, then `invoke phase2 --dry` shows the Dockerfile's diff)")
+        return
+    files, notes = p2.plan_files(s, force=force, docker=engine.docker if engine else None)
+    for note in notes:
+        ui.echo(f"  {note}")
+    show_or_apply(files, dry=dry)
+    if engine is None:
         ui.echo("\n(dry run: lint, build, smoke test and benchmark skipped)")
         return
     dockerfile = s.project / p2.DOCKERFILE
@@ -53,7 +61,6 @@ def phase2(
     p2.require_clean(lint, dockerfile)
 
     ui.echo(f"\n== build ({p2.RUNTIME_TARGET} target)")
-    engine = Engine.connect(s)
     tag = f"{s.project.name.lower()}:dockyard"
     built = measured_build(
         engine,
