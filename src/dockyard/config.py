@@ -54,14 +54,29 @@ class Settings:
     state_dir: str = field(default=".dockyard", metadata=_doc("dockyard's state directory in the project"))
     requirements_dir: str = field(default="requirements", metadata=_doc("where split requirements go"))
     registry: str = field(default="localhost:5000", metadata=_doc("registry for the shared build cache"))
-    app_port: int = field(default=8000, metadata=_doc("port the service listens on in the container"))
-    health_path: str = field(default="/health", metadata=_doc("HTTP path that answers 200 when healthy"))
+    app_port: int = field(
+        default=8000, metadata=_doc("port the service listens on in the container; 0: not a network service")
+    )
+    health_path: str = field(
+        default="/health", metadata=_doc("HTTP path that answers 200 when healthy; empty: no HEALTHCHECK")
+    )
+    test_command: tuple[str, ...] = field(
+        default=("python", "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        metadata=_doc("what the Dockerfile's test stage runs"),
+    )
     app_command: tuple[str, ...] = field(
         default=(), metadata=_doc("the service's command; empty: taken from the current Dockerfile's CMD")
     )
     classify: Mapping[str, str] = field(
         default_factory=dict,
         metadata=_doc("package -> group (base, ml, dev, test) overriding the catalogue"),
+    )
+    build_packages: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "apt packages the build stage needs to compile sdists, pinned as name=version "
+            "(hadolint DL3008); they never reach the runtime image"
+        ),
     )
     bench_runs: int = field(default=3, metadata=_doc("repeats per benchmark scenario"))
     branch: str = field(default="docker-optimization", metadata=_doc("branch phase 1 creates"))

@@ -75,3 +75,15 @@ def test_rerun_rebuilds_nothing(phase2_project: tuple[Path, str]) -> None:
     assert again.returncode == 0, again.stderr[-3000:]
     assert "docker/Dockerfile is up to date" in again.stdout
     assert "100% of steps cached" in again.stdout
+
+
+def test_test_stage_runs_the_projects_tests(engine: Engine, phase2_project: tuple[Path, str]) -> None:
+    from dockyard.engine import BuildRequest
+
+    project, _ = phase2_project
+    result = engine.build(
+        BuildRequest(context=project, dockerfile=project / "docker" / "Dockerfile", target="test"),
+        label="phase2-test-stage",
+    )
+    log = result.log_path.read_text()
+    assert "passed" in log and "failed" not in log.split("RUN python -m pytest")[-1]

@@ -19,14 +19,14 @@ PLAN = DockerfilePlan(
 
 def test_stages_and_runtime_contents() -> None:
     parsed = parse_text(render(PLAN))
-    assert [s.name for s in parsed.stages] == ["base", "builder", "dev", "test", "runtime"]
+    assert [s.name for s in parsed.stages] == ["base", "tools", "builder", "ml", "dev", "test", "runtime"]
     runtime = parsed.final_stage
     assert runtime.user == "10001:10001"
     assert runtime.cmd is not None and runtime.cmd.form == "exec"
     assert runtime.cmd.args == PLAN.command
     assert runtime.healthcheck is not None
     copies = [c.sources for c in runtime.copies]
-    assert copies == [("/opt/venv",), ("config",), ("svc",)]
+    assert copies == [("/opt/ml",), ("/opt/venv",), ("config",), ("svc",)]
     assert runtime.env["PYTHONDONTWRITEBYTECODE"] == "1" and runtime.env["PYTHONUNBUFFERED"] == "1"
 
 
@@ -63,8 +63,8 @@ def test_pip_installer_and_apt_cache_mounts() -> None:
     assert (
         "target=/var/cache/apt,sharing=locked" in text and "target=/var/lib/apt/lists,sharing=locked" in text
     )
-    builder = parse_text(text).stage("builder")
-    assert builder is not None and any("apt-get install" in r.script for r in builder.runs)
+    tools = parse_text(text).stage("tools")
+    assert tools is not None and any("apt-get install" in r.script for r in tools.runs)
     runtime = parse_text(text).final_stage
     assert all("apt-get" not in r.script for r in runtime.runs)
 
@@ -75,3 +75,9 @@ def test_dev_command_and_healthcheck() -> None:
     probe = healthcheck(8000, "/health")
     assert probe[:2] == ("python", "-c") and "http://127.0.0.1:8000/health" in probe[2]
     assert json.loads(json.dumps(probe)) == list(probe)
+
+
+def test_without_an_ml_lock_there_is_no_ml_stage() -> None:
+    text = render(DockerfilePlan(**{**PLAN.__dict__, "runtime_locks": ("requirements/base.txt",)}))
+    assert parse_text(text).stage("ml") is None
+    assert "/opt/ml" not in text and "dockyard-ml.pth" not in text

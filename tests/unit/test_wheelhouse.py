@@ -262,16 +262,17 @@ def test_dockerfile_with_wheelhouse_mounts_each_set_and_needs_no_index() -> None
         plan_for(runtime_locks=("requirements/base.txt", "requirements/ml.txt"), apt_build_packages=("gcc",))
     )
     parsed = parse_text(render(plan))
-    builder = parsed.stage("builder")
-    assert builder is not None
-    mounts = [{m["source"] for m in run.mounts if m.get("target") == "/wheels"} for run in builder.runs]
+    runs = [run for name in ("tools", "builder", "ml") for run in parsed.stage(name).runs]  # type: ignore[union-attr]
+    mounts = [{m["source"] for m in run.mounts if m.get("target") == "/wheels"} for run in runs]
     assert mounts == [
         {".wheelhouse/installer"},
+        set(),  # the venv (and its .pth for /opt/ml)
         {".wheelhouse/base"},
-        {".wheelhouse/ml"},
         {".wheelhouse/build-system"},
+        {".wheelhouse/ml"},
     ]
-    scripts = [" ".join(run.script.split()) for run in builder.runs]
+    scripts = [" ".join(run.script.split()) for run in runs if run.mounts]
+    scripts = [scripts[0], scripts[1], scripts[3], scripts[2]]  # installer, base, ml, build-system
     assert "pip install --no-index --find-links /wheels uv==0.13.8" in scripts[0]
     for script in scripts[1:3]:
         assert script.startswith("sha256sum -c /wheels/lock.sha256 ||")

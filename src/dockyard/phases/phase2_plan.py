@@ -50,6 +50,8 @@ def app_command(settings: Settings, current: dockerfile_mod.Dockerfile | None) -
 
 
 def app_port(settings: Settings, current: dockerfile_mod.Dockerfile | None) -> int:
+    if settings.app_port == 0:
+        return 0
     if current is not None:
         for port in current.final_stage.expose:
             if port.number is not None:
@@ -114,6 +116,8 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
         dev_locks=dev_locks,
         installer=settings.installer,
         syntax=settings.syntax,
+        apt_build_packages=settings.build_packages,
+        test_command=settings.test_command,
         install_project=install_project,
     )
 

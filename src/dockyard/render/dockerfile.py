@@ -22,6 +22,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 UID = 10001
 UV_VERSION = "0.13.8"
 
+UV = "/opt/uv/bin/uv"
+#: Where the ml lock is installed (its own stage, put on sys.path by a .pth file in the venv).
+ML_PREFIX = "/opt/ml"
 #: Where an install step mounts its wheel set.
 WHEELS_MOUNT = "/wheels"
 #: In each wheel set: the lock the step installs (the project's lock plus hashes of wheels built from sdists)
@@ -79,6 +82,10 @@ def dev_command(command: Sequence[str]) -> tuple[str, ...]:
     return argv
 
 
+def is_ml_lock(lock: str) -> bool:
+    return wheel_set_name(lock) == "ml"
+
+
 def healthcheck(port: int, path: str) -> tuple[str, ...]:
     """A health probe that needs nothing but the Python already in the image (no curl)."""
     url = f"http://127.0.0.1:{port}{path}"
@@ -94,6 +101,8 @@ def install_commands(plan: DockerfilePlan) -> dict[str, str]:
         uv = "/opt/uv/bin/uv pip install --python /opt/venv/bin/python"
         return {
             "install": f"{uv} --require-hashes{find}",
+            "install_target": f"{UV} pip install --python python3 --target {ML_PREFIX} --require-hashes"
+            + find,
             "install_no_deps": f"{uv} --no-deps{find}",
             "cache_mount": "--mount=type=cache,target=/root/.cache/uv",
             "find": find,
@@ -101,6 +110,7 @@ def install_commands(plan: DockerfilePlan) -> dict[str, str]:
     pip = "pip install --disable-pip-version-check"
     return {
         "install": f"{pip} --require-hashes{find}",
+        "install_target": f"python3 -m {pip} --target {ML_PREFIX} --require-hashes{find}",
         "install_no_deps": f"{pip} --no-deps{find}",
         "cache_mount": "--mount=type=cache,target=/root/.cache/pip",
         "find": find,
@@ -133,6 +143,8 @@ def render(plan: DockerfilePlan) -> str:
         build_system_set=BUILD_SYSTEM_SET,
         dev_command=dev_command(plan.command),
         healthcheck=healthcheck(plan.port, plan.health_path),
+        venv_locks=[lock for lock in plan.runtime_locks if not is_ml_lock(lock)],
+        ml_locks=[lock for lock in plan.runtime_locks if is_ml_lock(lock)],
     )
     # collapse the blank lines left by skipped blocks
     while "\n\n\n" in text:

@@ -73,11 +73,13 @@ def phase2(
     rows: list[tuple[str, str]] = [
         ("generated", p2.DOCKERFILE),
         ("lint", "; ".join(f"{tool}: {result}" for tool, result in lint.rows())),
-        ("rebuild with nothing changed", f"{built.cache_hit_ratio:.0%} of steps cached"),
+        ("this build", f"{built.cache_hit_ratio:.0%} of steps cached"),
     ]
-    if smoke:
+    port = app_port(s, current_dockerfile(s))
+    if smoke and not (port and s.health_path):
+        rows.append(("smoke test", "skipped: not a network service (app_port 0 or no health_path)"))
+    elif smoke:
         ui.echo("\n== smoke test")
-        port = app_port(s, current_dockerfile(s))
         smoked = p2.smoke_test(engine, built.image_id, port=port, health_path=s.health_path)
         ui.echo(f"  {smoked.url} answered after {smoked.seconds_to_healthy:.1f}s: {smoked.body[:80]}")
         rows.append(("smoke test", f"{s.health_path} answered in {smoked.seconds_to_healthy:.1f}s"))
