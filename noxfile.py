@@ -17,33 +17,33 @@ def install(session: nox.Session, *groups: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit and integration tests; integration tests need Docker (in CI a missing engine fails)."""
-    install(session, "base", "test")
+    install(session, "base", "ml", "test")
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def unit(session: nox.Session) -> None:
     """Unit tests only: pure, fast, no Docker."""
-    install(session, "base", "test")
+    install(session, "base", "ml", "test")
     session.run("pytest", "tests/unit", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff on the package, the tests and the edges."""
-    install(session, "base", "test", "dev")
+    install(session, "base", "ml", "test", "dev")
     session.run("ruff", "check", "src", "tests", "tasks.py", "noxfile.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
-    install(session, "base", "test", "dev")
+    install(session, "base", "ml", "test", "dev")
     session.run("mypy", "--strict", "src/dockyard")
 
 
 @nox.session(default=False)
 def demo(session: nox.Session) -> None:
     """The main job: the whole rollout on a scratch copy of the bundled example."""
-    install(session, "base")
+    install(session, "base", "ml")
     session.run("invoke", "demo", *session.posargs)

@@ -181,3 +181,15 @@ def test_an_ml_package_from_a_test_source_moves_to_ml(tmp_path: Path) -> None:
     (placement,) = result.classification.placements
     assert placement.group == "ml"
     assert "model.py:1 and 1 more" in result.findings[0].message
+
+
+def test_nested_projects_are_not_this_projects_runtime_code(tmp_path: Path) -> None:
+    from dockyard.requirements.imports import scan_imports as scan
+
+    (tmp_path / "app.py").write_text("import requests\n")
+    nested = tmp_path / "examples" / "svc"
+    nested.mkdir(parents=True)
+    (nested / "requirements.txt").write_text("fastapi\n")
+    (nested / "main.py").write_text("import fastapi\n")
+    found = {use.module.split(".")[0] for use in scan(tmp_path).runtime}
+    assert found == {"requests"}

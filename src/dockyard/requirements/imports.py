@@ -4,7 +4,8 @@ Files are parsed with :mod:`ast`, never imported. Runtime code is every Python f
 except tests (``tests/``, ``test/``, ``testing/``, ``test_*.py``, ``*_test.py``, ``conftest.py``),
 documentation and notebooks (``docs/``, ``doc/``, ``notebooks/``) and the tool files at the root
 (``setup.py``, ``noxfile.py``, ``tasks.py``, ``fabfile.py``, ``dodo.py``); virtual environments, hidden,
-build and cache directories are skipped. Imports under ``if TYPE_CHECKING:`` do not count (they never
+build and cache directories, and nested projects (a subdirectory with its own pyproject.toml, setup.py,
+setup.cfg or requirements.txt), are skipped. Imports under ``if TYPE_CHECKING:`` do not count (they never
 run); imports inside ``try: ... except ImportError`` count as optional.
 
 An import name maps to distributions through the catalogue (``sklearn`` -> ``scikit-learn``) and
@@ -58,12 +59,18 @@ def role(parts: tuple[str, ...]) -> Role | None:
     return "runtime"
 
 
+#: A subdirectory holding one of these is a project of its own (an example, a vendored tool), whose
+#: imports its own requirements must provide.
+NESTED_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+
+
 def _skipped(directory: Path, name: str) -> bool:
     return (
         name.startswith(".")
         or name in SKIPPED_DIRS
         or name.endswith(".egg-info")
         or (directory / name / "pyvenv.cfg").exists()
+        or any((directory / name / marker).is_file() for marker in NESTED_PROJECT_MARKERS)
     )
 
 
