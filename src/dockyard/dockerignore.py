@@ -321,7 +321,7 @@ _ENVS_AND_BUILDS = (
 )  # fmt: skip
 _EDITORS = ("**/.idea", "**/.vscode", "**/*.swp", "**/*.swo", "**/*~", "**/.DS_Store", "**/Thumbs.db")
 _TOOLING = (".github", ".gitlab-ci.yml", ".pre-commit-config.yaml", ".editorconfig", "noxfile.py", "tox.ini")
-_DOCKER_FILES = ("Dockerfile*", "**/*.Dockerfile", ".dockerignore", "docker-compose*.y*ml", "compose*.y*ml")
+_DOCKER_FILES = ("Dockerfile*", "*.Dockerfile", ".dockerignore", "docker-compose*.y*ml", "compose*.y*ml")
 _SECRETS = (
     "**/.env", "**/.env.*", "!**/.env.example", "!**/.env.sample", "!**/.env.template",
     "**/*.pem", "**/*.key", "**/id_rsa*", "**/id_dsa*", "**/id_ecdsa*", "**/id_ed25519*",
@@ -484,7 +484,9 @@ def scan_project(root: Path, dockerfiles: Sequence[Dockerfile], options: IgnoreO
         for entry in entries:
             child = f"{rel}/{entry.name}" if rel else entry.name
             if entry.is_dir(follow_symlinks=False):
-                if not skip.excluded(child):
+                # Hidden directories are tool state or scratch space (often git-ignored, so they
+                # differ between checkouts): never a reason to add a line to a generated file.
+                if not skip.excluded(child) and not entry.name.startswith("."):
                     children.append(child)
                 continue
             if entry.is_file(follow_symlinks=False):

@@ -17,6 +17,13 @@ def _forbidden(*args: object, **kwargs: object) -> None:
     raise AssertionError(f"unit tests must not start processes: {args!r}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def matplotlib_font_cache() -> None:
+    """matplotlib runs fc-list when it first builds its font cache (on a fresh machine or image):
+    let it do that once, before processes are forbidden."""
+    import matplotlib.font_manager  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def no_subprocesses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(subprocess, "run", _forbidden)
