@@ -33,6 +33,7 @@ def lint(session: nox.Session) -> None:
     """ruff on the package, the tests and the edges."""
     install(session, "base", "ml", "test", "dev")
     session.run("ruff", "check", "src", "tests", "tasks.py", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "tasks.py", "noxfile.py")
 
 
 @nox.session
