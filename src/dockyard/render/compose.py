@@ -17,7 +17,9 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
+
+from dockyard.render import templating
 
 #: The image's WORKDIR (templates/Dockerfile.j2): targets of syncs and mounts live below it.
 APP_DIR = "/app"
@@ -121,18 +123,7 @@ def flow(values: Sequence[object]) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("dockyard.render", "templates"),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.filters["scalar"] = scalar
-    env.filters["flow"] = flow
-    env.filters["raw"] = json.dumps  # for the one value that must interpolate
-    return env
+    return templating.environment(scalar=scalar, flow=flow, raw=json.dumps)
 
 
 def privilege_drop(uid: int) -> tuple[str, ...]:

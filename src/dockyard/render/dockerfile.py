@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
+
+from dockyard.render import templating
 
 UID = 10001
 UV_VERSION = "0.13.8"
@@ -118,17 +120,7 @@ def install_commands(plan: DockerfilePlan) -> dict[str, str]:
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("dockyard.render", "templates"),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.filters["exec_form"] = exec_form
-    env.filters["wheel_set"] = wheel_set_name
-    return env
+    return templating.environment(exec_form=exec_form, wheel_set=wheel_set_name)
 
 
 def render(plan: DockerfilePlan) -> str:
