@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from dockyard import ui
@@ -191,7 +191,7 @@ def markdown(result: BenchResult | Mapping[str, Any]) -> str:
     """The same report as Markdown: a short header, then GitHub tables."""
     result = _result(result)
     env = result.environment
-    lines = [f"# Build benchmark: {result.project}", ""]
+    lines = [f"# Build benchmark: {PurePath(result.project).name}", ""]
     if env is not None:
         lines += [
             f"- commit: `{env.git_commit or 'not a git checkout'}`",
@@ -357,7 +357,7 @@ def chart_png_bytes(result: BenchResult | Mapping[str, Any]) -> bytes:
     if env is not None:
         commit = env.git_commit[:10] if env.git_commit else "no commit"
         where = f" at {commit}, {env.created[:10]}, {env.cores} cores"
-    fig.suptitle(f"{result.project}: docker build benchmark{where}")
+    fig.suptitle(f"{PurePath(result.project).name}: docker build benchmark{where}")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
