@@ -171,11 +171,6 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return {k: _coerce(k, v, f"environment {ENV_PREFIX}{k.upper()}") for k, v in picked.items()}
 
 
-def project_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
-    environ = os.environ if environ is None else environ
-    return environ.get(ENV_PREFIX + "PROJECT")
-
-
 def load(
     project: str | Path | None = None,
     flags: Mapping[str, Any] | None = None,

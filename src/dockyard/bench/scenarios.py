@@ -8,7 +8,6 @@ cache entry an earlier repeat left behind.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,10 +101,3 @@ def deps_requirement(
     repeat: int, package: str = DEFAULT_PACKAGE, versions: tuple[str, ...] = DEFAULT_VERSIONS
 ) -> str:
     return f"{package}=={versions[repeat % len(versions)]}"
-
-
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==")
-
-
-def pinned_names(text: str) -> set[str]:
-    return {m.group(1).lower() for line in text.splitlines() if (m := _PIN.match(line.strip()))}

@@ -79,13 +79,6 @@ def run_detached_argv(
     return [*argv, image]
 
 
-def run_once_argv(docker: str, image: str, command: Sequence[str], *, user: str | None = None) -> list[str]:
-    argv = [docker, "run", "--rm"]
-    if user is not None:
-        argv += ["--user", user]
-    return [*argv, "--entrypoint", command[0], image, *command[1:]]
-
-
 def remove_container_argv(docker: str, name: str) -> list[str]:
     return [docker, "rm", "--force", "--volumes", name]
 
@@ -153,10 +146,6 @@ def versions(docker: str) -> tuple[Versions, str | None]:
 
 def inspect_image(docker: str, ref: str) -> Image:
     return parse_image(process.run(image_inspect_argv(docker, ref), echo=False).stdout)
-
-
-def image_exists(docker: str, ref: str) -> bool:
-    return process.run(image_inspect_argv(docker, ref), check=False, echo=False).returncode == 0
 
 
 def remove_images(docker: str, refs: Sequence[str]) -> None:
