@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,18 +78,7 @@ def run_build(
     log_path = log_path_for(log_dir, label)
     with tempfile.TemporaryDirectory(prefix="dockyard-build-") as tmp:
         iid = Path(tmp) / "iid"
-        req = BuildRequest(
-            context=request.context,
-            dockerfile=request.dockerfile,
-            target=request.target,
-            tags=request.tags,
-            build_args=request.build_args,
-            cache_from=request.cache_from,
-            cache_to=request.cache_to,
-            no_cache=request.no_cache,
-            iidfile=iid,
-            network=request.network,
-        )
+        req = replace(request, iidfile=iid)
         argv = builder.argv(docker, req)
         env = {**builder.env(), **(extra_env or {})}
         parser = ProgressParser()
