@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shlex
 import tomllib
 import types
@@ -92,6 +93,12 @@ class Settings:
     @property
     def state_path(self) -> Path:
         return self.project / self.state_dir
+
+    @property
+    def python_version(self) -> str:
+        """The Python the image runs, from the base image's tag (``python:3.11-slim`` -> ``3.11``)."""
+        match = re.search(r":(\d+\.\d+)", self.base_image)
+        return match.group(1) if match else "3.11"
 
 
 FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Settings)}

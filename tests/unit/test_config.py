@@ -84,3 +84,8 @@ def test_missing_project(tmp_path: Path) -> None:
 
 def test_project_from_environment(tmp_path: Path) -> None:
     assert config.load(None, environ={"DOCKYARD_PROJECT": str(tmp_path)}).project == tmp_path.resolve()
+
+
+def test_python_version_follows_the_base_image(tmp_path: Path) -> None:
+    assert config.load(tmp_path, environ={}).python_version == "3.11"
+    assert config.load(tmp_path, {"base_image": "python:3.12-slim-bookworm"}, environ={}).python_version == "3.12"

@@ -29,6 +29,7 @@ from dockyard.bench.model import SCENARIOS, ContextSize, Environment, Measuremen
 from dockyard.engine import BuildRequest, BuildResult, Engine
 from dockyard.engine import cli as docker_cli
 from dockyard.errors import ConfigError
+from dockyard.requirements import lock_command
 
 FLOOR = "floor"
 PRIME = "prime"
@@ -262,7 +263,7 @@ class Runner:
                 edits.set_bench_requirement(edit.path, requirement, nonce)
             else:
                 edits.set_bench_requirement(edit.locked_from, requirement, nonce)
-                _relock(edit.locked_from, edit.path)
+                _relock(edit.locked_from, edit.path, self.engine.settings.python_version)
                 edits.set_bench_requirement(edit.path, "", nonce)
 
     def _context(self, scratch: Scratch) -> ContextSize:
@@ -306,23 +307,11 @@ def _eta(durations: list[float], remaining: int) -> float | None:
     return sum(recent) / len(recent) * remaining
 
 
-def relock_argv(uv: str, source: Path, output: Path) -> list[str]:
-    return [
-        uv,
-        "pip",
-        "compile",
-        "--quiet",
-        "--generate-hashes",
-        "--no-header",
-        str(source),
-        "--output-file",
-        str(output),
-    ]
-
-
-def _relock(source: Path, output: Path) -> None:
+def _relock(source: Path, output: Path, python_version: str) -> None:
+    """Re-lock one edited input exactly as phase 1 locks it."""
     uv = process.tool_path("uv") or "uv"
-    process.run(relock_argv(uv, source, output), cwd=source.parent, echo=False)
+    argv = lock_command(source.name, output.name, python_version=python_version, uv=uv)
+    process.run(argv, cwd=source.parent, echo=False)
 
 
 def git_commit(project: Path) -> str | None:

@@ -8,7 +8,6 @@ nothing. Every step is idempotent: with nothing changed, a second run writes no 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,12 +22,6 @@ from dockyard.render.writer import GeneratedFile, WritePlan
 
 GROUPS = ("base", "ml", "test", "dev")
 Echo = Callable[[str], None]
-
-
-def python_version(settings: Settings) -> str:
-    """The Python the image runs, from the base image's tag (``python:3.11-slim`` -> ``3.11``)."""
-    match = re.search(r":(\d+\.\d+)", settings.base_image)
-    return match.group(1) if match else "3.11"
 
 
 # --- requirements -----------------------------------------------------------------------------------
@@ -63,7 +56,7 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
     if not inputs.writes_anything and _locks_current(project, req_dir):
         return RequirementsStep(inputs, None, (*findings, "locks are up to date with their inputs"))
     locked = requirements.lock(
-        project, python_version=python_version(settings), req_dir=req_dir, inputs=analysis.plan.files
+        project, python_version=settings.python_version, req_dir=req_dir, inputs=analysis.plan.files
     )
     lock_files: dict[Path | str, GeneratedFile] = {
         f"{req_dir}/{name}": GeneratedFile(text, source=f"{req_dir}/{name.removesuffix('.txt')}.in by uv")
