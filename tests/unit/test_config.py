@@ -88,4 +88,7 @@ def test_project_from_environment(tmp_path: Path) -> None:
 
 def test_python_version_follows_the_base_image(tmp_path: Path) -> None:
     assert config.load(tmp_path, environ={}).python_version == "3.11"
-    assert config.load(tmp_path, {"base_image": "python:3.12-slim-bookworm"}, environ={}).python_version == "3.12"
+    assert (
+        config.load(tmp_path, {"base_image": "python:3.12-slim-bookworm"}, environ={}).python_version
+        == "3.12"
+    )
