@@ -77,13 +77,27 @@ def test_rerun_rebuilds_nothing(phase2_project: tuple[Path, str]) -> None:
     assert "100% of steps cached" in again.stdout
 
 
-def test_test_stage_runs_the_projects_tests(engine: Engine, phase2_project: tuple[Path, str]) -> None:
-    from dockyard.engine import BuildRequest
+def test_test_stage_runs_the_projects_tests_and_fails_the_build_when_they_fail(
+    engine: Engine, phase2_project: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A fresh test file (unique per run) so the daemon's cache cannot answer for the test step."""
+    import shutil
+    import uuid
 
-    project, _ = phase2_project
-    result = engine.build(
-        BuildRequest(context=project, dockerfile=project / "docker" / "Dockerfile", target="test"),
-        label="phase2-test-stage",
-    )
-    log = result.log_path.read_text()
-    assert "passed" in log and "failed" not in log.split("RUN python -m pytest")[-1]
+    from dockyard.engine import BuildRequest
+    from dockyard.errors import BuildFailed
+
+    project = tmp_path / "inference-service"
+    shutil.copytree(phase2_project[0], project)
+    nonce = uuid.uuid4().hex[:12]
+    probe = project / "tests" / "test_dockyard_probe.py"
+    probe.write_text(f"def test_probe_{nonce}():\n    assert True\n")
+    request = BuildRequest(context=project, dockerfile=project / "docker" / "Dockerfile", target="test")
+    result = engine.build(request, label="phase2-test-stage")
+    ran = result.log_path.read_text().split("python -m pytest")[-1]
+    assert " passed" in ran and " failed" not in ran
+
+    probe.write_text(f"def test_probe_{nonce}():\n    assert 1 == 2, 'dockyard probe'\n")
+    with pytest.raises(BuildFailed) as failed:
+        engine.build(request, label="phase2-test-stage-failing")
+    assert "pytest" in str(failed.value)
