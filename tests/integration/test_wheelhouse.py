@@ -48,8 +48,9 @@ def offline_build(engine: Engine, project: Path, plan: DockerfilePlan, tag: str)
     # Outside the project: a docker/ directory would be a second top-level package to setuptools' flat layout.
     dockerfile = project.parent / f"Dockerfile.{uuid.uuid4().hex[:8]}"
     dockerfile.write_text(render(plan))
+    # no_cache: a layer cached by an earlier run would let the build pass without installing anything.
     request = BuildRequest(
-        context=project, dockerfile=dockerfile, target="runtime", tags=(tag,), network="none"
+        context=project, dockerfile=dockerfile, target="runtime", tags=(tag,), network="none", no_cache=True
     )
     engine.build(request, label="wheelhouse-test")
 
