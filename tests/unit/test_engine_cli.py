@@ -85,3 +85,10 @@ def test_run_argv() -> None:
         "docker", "run", "--detach", "--name", "n", "--publish", "127.0.0.1::8000", "img",
     ]  # fmt: skip
     assert cli.prune_build_cache_argv("docker") == ["docker", "builder", "prune", "--all", "--force"]
+
+
+def test_prune_argv_daemon_or_one_buildx_instance() -> None:
+    assert cli.prune_build_cache_argv("docker") == ["docker", "builder", "prune", "--all", "--force"]
+    assert cli.prune_build_cache_argv("docker", builder="dockyard-bench") == [
+        "docker", "buildx", "prune", "--builder", "dockyard-bench", "--all", "--force",
+    ]  # fmt: skip

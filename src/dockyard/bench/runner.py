@@ -4,7 +4,10 @@ Plan first, then act. :func:`plan` lists every build the run will do (so ``--dry
 the progress line can estimate what is left); :func:`execute` performs them. Within each repeat,
 scenarios run in order and variants alternate (A B A B ...), so drift on a noisy machine hits all
 variants alike. Cold builds prune the build cache (cache mounts included) and therefore need an
-explicit permission; after the cold builds every variant is primed once (untimed) so that the
+explicit permission. With buildx, every build of the run goes through a builder instance of dockyard's
+own (:data:`BENCH_BUILDER`, docker-container driver), so that prune empties only that instance's cache
+and the user's default builder keeps its cache; the classic client has one cache per daemon, and the
+permission message says so. After the cold builds every variant is primed once (untimed) so that the
 following scenarios start from that variant's warm cache.
 """
 
@@ -18,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,11 +31,14 @@ from dockyard.bench import scenarios as edits
 from dockyard.bench.model import SCENARIOS, ContextSize, Environment, Measurements, Run, Variant
 from dockyard.engine import BuildRequest, BuildResult, Engine
 from dockyard.engine import cli as docker_cli
+from dockyard.engine.builders import Buildx
 from dockyard.errors import ConfigError
 from dockyard.requirements import lock_command
 
 FLOOR = "floor"
 PRIME = "prime"
+#: the buildx builder instance benchmarks run on, so a cold scenario never prunes the user's own builder
+BENCH_BUILDER = "dockyard-bench"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +111,30 @@ def plan(variants: Sequence[Variant], options: Options) -> list[Step]:
     if "cold" not in options.scenarios:
         steps = [Step(repeat=0, scenario=PRIME, variant=v.name) for v in variants] + steps
     return steps
+
+
+def bench_engine(engine: Engine) -> tuple[Engine, str]:
+    """The engine a benchmark builds through, and a sentence saying whose build cache ``cold`` empties.
+
+    With buildx that is a builder instance of dockyard's own (created on first use); with the classic
+    client there is only the daemon's cache.
+    """
+    builder = engine.builder
+    if isinstance(builder, Buildx):
+        if builder.instance is None:
+            created = docker_cli.ensure_buildx_instance(engine.docker, BENCH_BUILDER)
+            builder = replace(builder, instance=BENCH_BUILDER)
+            engine = replace(engine, builder=builder)
+            how = "created now" if created else "reused"
+        else:
+            how = "chosen by you"
+        return engine, (
+            f"buildx builder instance {builder.instance!r} ({how}); a cold build empties only its cache"
+        )
+    return engine, (
+        "the daemon's BuildKit cache (no buildx here, so no separate builder instance); a cold build "
+        "empties all of it: every cached layer and cache mount, images are kept"
+    )
 
 
 @dataclass
@@ -277,7 +307,7 @@ class Runner:
         return Environment(
             docker_client=caps.client_version or "",
             docker_server=caps.server_version or "",
-            builder=caps.builder or "",
+            builder=":".join(filter(None, (caps.builder, _instance(self.engine)))),
             cores=os.cpu_count() or 0,
             platform=f"{platform.system().lower()}/{platform.machine()}",
             git_commit=git_commit(self.project),

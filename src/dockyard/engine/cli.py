@@ -54,10 +54,19 @@ def remove_images_argv(docker: str, refs: Sequence[str]) -> list[str]:
 
 
 def prune_build_cache_argv(docker: str, *, builder: str | None = None) -> list[str]:
-    argv = [docker, "builder", "prune", "--all", "--force"]
+    """The daemon's build cache, or (``builder``) only the cache of that buildx builder instance."""
     if builder:
-        argv += ["--builder", builder]
-    return argv
+        return [docker, "buildx", "prune", "--builder", builder, "--all", "--force"]
+    return [docker, "builder", "prune", "--all", "--force"]
+
+
+def buildx_inspect_argv(docker: str, name: str) -> list[str]:
+    return [docker, "buildx", "inspect", name]
+
+
+def buildx_create_argv(docker: str, name: str) -> list[str]:
+    # docker-container: a BuildKit of its own, whose cache a prune can empty without touching the default's.
+    return [docker, "buildx", "create", "--name", name, "--driver", "docker-container", "--bootstrap"]
 
 
 def run_detached_argv(
@@ -151,6 +160,18 @@ def inspect_image(docker: str, ref: str) -> Image:
 def remove_images(docker: str, refs: Sequence[str]) -> None:
     if refs:
         process.run(remove_images_argv(docker, refs), check=False)
+
+
+def ensure_buildx_instance(docker: str, name: str) -> bool:
+    """Create the buildx builder instance ``name`` unless it exists; True when it was created."""
+    if process.run(buildx_inspect_argv(docker, name), check=False, echo=False).returncode == 0:
+        return False
+    process.run(
+        buildx_create_argv(docker, name),
+        hint=f"buildx could not create the builder {name!r} (docker-container driver); "
+        "can the daemon run containers (invoke doctor)?",
+    )
+    return True
 
 
 def prune_build_cache(docker: str, *, builder: str | None = None) -> None:

@@ -10,7 +10,7 @@ from invoke.collection import Collection
 from dockyard import ui
 from dockyard.bench import report, results
 from dockyard.bench.model import SCENARIOS, Variant
-from dockyard.bench.runner import Options, Runner, Step, parse_scenarios, parse_variant
+from dockyard.bench.runner import Options, Runner, Step, bench_engine, parse_scenarios, parse_variant
 from dockyard.bench.scenarios import DEFAULT_PACKAGE
 from dockyard.config import Settings
 from dockyard.engine import Engine
@@ -36,8 +36,11 @@ def latest_path(s: Settings) -> Path:
     return bench_dir(s) / "latest.json"
 
 
-def run_benchmark(engine: Engine, variants: list[Variant], options: Options) -> dict[str, Any]:
+def run_benchmark(engine_in: Engine, variants: list[Variant], options: Options) -> dict[str, Any]:
     """Run with a live status line (which build, and an estimate of what is left)."""
+    engine, cache_note = bench_engine(engine_in)
+    if "cold" in options.scenarios or engine is not engine_in:
+        ui.echo(f"build cache: {cache_note}")
     status = ui.StatusLine()
     where = {"text": ""}
 
@@ -69,7 +72,8 @@ def _minutes(seconds: float) -> str:
         "(default: current=Dockerfile and, if present, optimized=docker/Dockerfile:runtime)",
         "scenario": f"comma-separated scenarios from {','.join(SCENARIOS)} (default: all)",
         "runs": "repeats per scenario (default: bench_runs setting, 3)",
-        "allow_prune": "let the cold scenario empty the build cache (layers and cache mounts)",
+        "allow_prune": "let the cold scenario empty the build cache (layers and cache mounts): with buildx "
+        "only that of dockyard's own builder instance 'dockyard-bench', else the daemon's",
         "json": "also write the result document here",
         "code_file": "source file the code scenario edits (default: picked automatically)",
         "package": "package the deps scenario adds, in successive versions (default: six)",
