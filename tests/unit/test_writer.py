@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -511,6 +512,18 @@ def test_stale_temp_files_of_dead_processes_are_removed(tmp_path: Path) -> None:
 # --- signals ---------------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def usual_handlers() -> Iterator[None]:
+    """The dispositions of an ordinary foreground run, whatever this test run inherited: a run started
+    in the background (``nohup``, ``cmd &``) begins with SIGINT ignored, which dockyard leaves alone."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
 def _signal_on_fsync(monkeypatch: pytest.MonkeyPatch, signum: int, times: int) -> list[int]:
     """Make the first file fsync send `signum` to this process `times` times."""
     real = os.fsync
@@ -529,6 +542,7 @@ def _signal_on_fsync(monkeypatch: pytest.MonkeyPatch, signum: int, times: int) -
     return calls
 
 
+@pytest.mark.usefixtures("usual_handlers")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_apply_finishes_the_current_file_then_interrupts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int
@@ -549,6 +563,7 @@ def test_a_signal_during_apply_finishes_the_current_file_then_interrupts(
     assert signal.getsignal(signum) is previous
 
 
+@pytest.mark.usefixtures("usual_handlers")
 def test_a_second_signal_stops_at_once_and_removes_the_temp_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -563,3 +578,21 @@ def test_a_second_signal_stops_at_once_and_removes_the_temp_file(
     assert temps(tmp_path) == []
     assert len(calls) == 1
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.usefixtures("usual_handlers")
+def test_an_ignored_sigint_stays_ignored_and_every_file_is_written(tmp_path: Path) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    names = ["a.txt", "b.txt"]
+    plan = writer.plan_writes(tmp_path, {name: gen("new\n") for name in names})
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        real(fd)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fsync", fsync)
+        writer.apply(plan)
+    assert all(writer.strip_header((tmp_path / n).read_text(), Format.HASH)[0] == "new\n" for n in names)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
