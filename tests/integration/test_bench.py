@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,44 @@ def test_benchmark_leaves_the_users_tree_byte_identical(engine: Engine, tmp_path
     assert (
         by_name["a"]["context"]["files"] == 5
     )  # app/__init__.py, app/main.py, requirements.txt, 2 Dockerfiles
+
+
+def test_benchmark_leaves_each_variants_last_image_and_no_dangling_one(
+    engine: Engine, docker: str, tmp_path: Path
+) -> None:
+    def dangling() -> set[str]:
+        out = subprocess.run(
+            [docker, "images", "--filter", "dangling=true", "--quiet", "--no-trunc"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return set(out.stdout.split())
+
+    def image_id(ref: str) -> str:
+        out = subprocess.run(
+            [docker, "image", "inspect", "--format", "{{.Id}}", ref],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.strip()
+
+    project = tiny_project(tmp_path / "benchimages")
+    tag = "dockyard-bench/benchimages:a"
+    first = bench(project, "a=Dockerfile", tmp_path / "1.json")
+    assert first["variants"]
+    mine = f"dockyard-test-mine:{uuid.uuid4().hex[:10]}"
+    subprocess.run([docker, "tag", tag, mine], check=True)  # a person's tag on the bench's last image
+    try:
+        kept = image_id(mine)
+        before = dangling()
+        bench(project, "a=Dockerfile", tmp_path / "2.json")
+        # two code changes made two images, and moved the tag off `kept`: only the last one is left
+        assert dangling() <= before
+        assert image_id(tag) != kept
+        assert image_id(mine) == kept  # a tagged image is never removed
+    finally:
+        subprocess.run([docker, "image", "rm", mine], capture_output=True, check=False)
+        subprocess.run([docker, "image", "rm", tag], capture_output=True, check=False)
 
 
 def test_cold_scenario_refuses_without_permission(engine: Engine, tmp_path: Path) -> None:

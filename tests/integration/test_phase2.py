@@ -94,6 +94,7 @@ def test_test_stage_runs_the_projects_tests_and_fails_the_build_when_they_fail(
     probe.write_text(f"def test_probe_{nonce}():\n    assert True\n")
     request = BuildRequest(context=project, dockerfile=project / "docker" / "Dockerfile", target="test")
     result = engine.build(request, label="phase2-test-stage")
+    subprocess.run([engine.docker, "image", "rm", result.image_id], capture_output=True, check=False)
     ran = result.log_path.read_text().split("python -m pytest")[-1]
     assert " passed" in ran and " failed" not in ran
 

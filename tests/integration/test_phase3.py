@@ -194,6 +194,8 @@ def test_dev_loop_edit_without_rebuild_then_lock_rebuild_then_down(
     # 3. dev.down leaves no container, network or volume
     mounts = docker_out(docker, "container", "inspect", "--format", "{{json .Mounts}}", rebuilt.id)
     assert phase3.down(stack) == ()
+    # down removes the stack's current image; the one the lock change superseded is the test's to remove
+    subprocess.run([docker, "image", "rm", image_before], capture_output=True, check=False)
     assert labelled(docker, stack.project_name) == []
     for volume in compose.parse_mount_volumes(mounts):
         assert volume not in docker_out(docker, "volume", "ls", "-q").split()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dockyard.engine import cli
 from dockyard.engine.builders import BUILDERS, BuildRequest, Buildx, ClassicBuildKit
+from tests.unit.conftest import FakeProcess
 
 
 def test_parse_versions_both_clients(data_dir: Path) -> None:
@@ -92,3 +93,20 @@ def test_prune_argv_daemon_or_one_buildx_instance() -> None:
     assert cli.prune_build_cache_argv("docker", builder="dockyard-bench") == [
         "docker", "buildx", "prune", "--builder", "dockyard-bench", "--all", "--force",
     ]  # fmt: skip
+
+
+def test_remove_dangling_removes_only_untagged_images_without_force(fake_process: FakeProcess) -> None:
+    tagged = '{"Id": "sha256:aaa", "RepoTags": ["dockyard-bench/p:a"], "Config": {}}'
+    untagged = '{"Id": "sha256:bbb", "RepoTags": [], "Config": {}}'
+    fake_process.on(["docker", "image", "inspect"], stdout=f"{tagged}\n{untagged}\n", returncode=1)
+    fake_process.on(["docker", "image", "rm"])
+    removed = cli.remove_dangling("docker", ["sha256:aaa", "sha256:bbb", "sha256:gone", "sha256:bbb"])
+    assert removed == ("sha256:bbb",)
+    assert fake_process.calls[-1] == ("docker", "image", "rm", "sha256:bbb")
+    inspect = fake_process.calls[0]
+    assert inspect[-4:] == ("sha256:aaa", "sha256:bbb", "sha256:gone", "sha256:bbb")
+
+
+def test_remove_dangling_with_nothing_runs_nothing(fake_process: FakeProcess) -> None:
+    assert cli.remove_dangling("docker", []) == ()
+    assert fake_process.calls == []

@@ -223,27 +223,35 @@ class Runner:
         image_bytes: dict[str, int] = {}
         floor_images: list[str] = []
         durations: list[float] = []
+        # Each build moves a variant's tag and leaves the image it named dangling: gather them all.
+        superseded = [i.id for i in docker_cli.inspect_images(self.engine.docker, self._tags())]
         work = Path(tempfile.mkdtemp(prefix="dockyard-bench-"))
-        with scratch_copies(self.project, self.variants, self.options, work / "copies") as copies:
-            by_name = {c.variant.name: c for c in copies}
-            context = {c.variant.name: self._context(c) for c in copies}
-            for index, step in enumerate(steps):
-                if self.on_progress:
-                    left = _eta(durations, len(steps) - index)
-                    self.on_progress(index + 1, len(steps), step, left)
-                started = time.monotonic()
-                scratch = by_name[step.variant]
-                if step.scenario == FLOOR:
-                    result = self._floor(scratch, work, step)
-                    floor[step.variant].append(result.wall_s)
-                    floor_images.append(result.image_id)
-                else:
-                    result = self._build(scratch, step)
-                    image_bytes[step.variant] = result.image_bytes
-                    if step.timed:
-                        runs.append(_run_record(step, result))
-                durations.append(time.monotonic() - started)
-        docker_cli.remove_images(self.engine.docker, floor_images)
+        try:
+            with scratch_copies(self.project, self.variants, self.options, work / "copies") as copies:
+                by_name = {c.variant.name: c for c in copies}
+                context = {c.variant.name: self._context(c) for c in copies}
+                for index, step in enumerate(steps):
+                    if self.on_progress:
+                        left = _eta(durations, len(steps) - index)
+                        self.on_progress(index + 1, len(steps), step, left)
+                    started = time.monotonic()
+                    scratch = by_name[step.variant]
+                    if step.scenario == FLOOR:
+                        result = self._floor(scratch, work, step)
+                        floor[step.variant].append(result.wall_s)
+                        floor_images.append(result.image_id)
+                    else:
+                        result = self._build(scratch, step)
+                        superseded.append(result.image_id)
+                        image_bytes[step.variant] = result.image_bytes
+                        if step.timed:
+                            runs.append(_run_record(step, result))
+                    durations.append(time.monotonic() - started)
+        finally:
+            docker_cli.remove_images(self.engine.docker, floor_images)
+            # The last image of each variant keeps its tag; every other one the run made or untagged goes.
+            docker_cli.remove_dangling(self.engine.docker, superseded)
+            shutil.rmtree(work, ignore_errors=True)
         return Measurements(
             project=str(self.project),
             variants=self.variants,
@@ -254,6 +262,9 @@ class Runner:
             floor_s={k: tuple(v) for k, v in floor.items()},
             environment=self._environment(),
         )
+
+    def _tags(self) -> list[str]:
+        return [self.tag(v.name) for v in self.variants]
 
     def _build(self, scratch: Scratch, step: Step) -> BuildResult:
         token = f"{step.repeat}-{uuid.uuid4().hex[:8]}"

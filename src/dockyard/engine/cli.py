@@ -128,6 +128,11 @@ def parse_image(text: str) -> Image:
     )
 
 
+def parse_images(text: str) -> list[Image]:
+    """``docker image inspect --format '{{json .}}' REF...`` prints one JSON document per found image."""
+    return [parse_image(line) for line in text.splitlines() if line.strip()]
+
+
 def parse_port(text: str) -> int:
     """``docker port NAME 8000/tcp`` prints ``127.0.0.1:49153`` (one line per address)."""
     first = text.strip().splitlines()[0]
@@ -155,6 +160,23 @@ def versions(docker: str) -> tuple[Versions, str | None]:
 
 def inspect_image(docker: str, ref: str) -> Image:
     return parse_image(process.run(image_inspect_argv(docker, ref), echo=False).stdout)
+
+
+def inspect_images(docker: str, refs: Sequence[str]) -> list[Image]:
+    """The images among ``refs`` that exist (a missing one is not an error here)."""
+    if not refs:
+        return []
+    result = process.run([*image_inspect_argv(docker, refs[0]), *refs[1:]], check=False, echo=False)
+    return parse_images(result.stdout)
+
+
+def remove_dangling(docker: str, ids: Sequence[str]) -> tuple[str, ...]:
+    """Remove those of ``ids`` that no tag names any more; never one that is tagged or in use."""
+    dangling = tuple(dict.fromkeys(i.id for i in inspect_images(docker, ids) if not i.tags))
+    if dangling:
+        # No --force: an image a container still uses stays.
+        process.run([docker, "image", "rm", *dangling], check=False, echo=False)
+    return dangling
 
 
 def remove_images(docker: str, refs: Sequence[str]) -> None:
