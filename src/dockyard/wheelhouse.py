@@ -63,11 +63,11 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from dockyard import process
 from dockyard.engine import Engine
-from dockyard.engine.build import log_path_for
+from dockyard.engine.build import build_failure, log_path_for, stream_build
 from dockyard.engine.builders import BuildRequest
 from dockyard.engine.cli import image_inspect_argv
-from dockyard.engine.progress import ProgressParser, Step
-from dockyard.errors import BuildFailed, DockyardError, InputError
+from dockyard.engine.progress import Step
+from dockyard.errors import DockyardError, InputError
 from dockyard.render import writer
 from dockyard.render.dockerfile import (
     BUILD_SYSTEM_SET,
@@ -590,23 +590,15 @@ def run_export(
     engine.log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_path_for(engine.log_dir, "wheelhouse")
     argv = engine.builder.argv(engine.docker, request)
-    parser = ProgressParser()
-    with log_path.open("w", encoding="utf-8") as log, process.stream(argv, env=engine.builder.env()) as proc:
-        log.write("$ " + " ".join(argv) + "\n")
-        for line in proc.lines:
-            log.write(line + "\n")
-            step = parser.feed(line)
-            if step is not None and on_step is not None:
-                on_step(step)
-    if proc.returncode != 0:
-        failed = parser.failed_step()
-        tail = [*failed.output[-20:], f"ERROR: {failed.error}"] if failed else parser.trailing[-20:]
-        raise BuildFailed(
+    returncode, parser = stream_build(argv, engine.builder.env(), log_path=log_path, on_step=on_step)
+    if returncode != 0:
+        raise build_failure(
             argv,
-            proc.returncode or 1,
-            "\n".join(tail),
-            message=f"the wheel build failed at {failed.name}" if failed else "the wheel build failed",
-            hint=f"full log: {log_path}",
+            returncode,
+            parser,
+            log_path,
+            failed_at="the wheel build failed at",
+            failed_early="the wheel build failed",
         )
     return log_path
 

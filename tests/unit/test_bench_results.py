@@ -34,6 +34,16 @@ STEPS = {
 }
 
 
+TIMES: dict[tuple[str, str], tuple[float, ...]] = {
+    ("naive", "cold"): (100.0, 110.0, 90.0),
+    ("naive", "noop"): (0.1, 0.12, 0.11),
+    ("naive", "code"): (95.0, 97.0, 99.0),
+    ("fast", "cold"): (40.0, 42.0, 44.0),
+    ("fast", "noop"): (0.1, 0.1, 0.1),
+    ("fast", "code"): (3.0, 3.2, 2.8),
+}
+
+
 def run(variant: str, scenario: str, repeat: int, wall_s: float, hit: float = 0.5, steps: Any = None) -> Run:
     return Run(
         variant=variant,
@@ -51,14 +61,7 @@ def measurements(
     floor: tuple[float, ...] = (1.0, 1.1, 0.9),
     environment: Environment | None = ENV,
 ) -> Measurements:
-    times = times or {
-        ("naive", "cold"): (100.0, 110.0, 90.0),
-        ("naive", "noop"): (0.1, 0.12, 0.11),
-        ("naive", "code"): (95.0, 97.0, 99.0),
-        ("fast", "cold"): (40.0, 42.0, 44.0),
-        ("fast", "noop"): (0.1, 0.1, 0.1),
-        ("fast", "code"): (3.0, 3.2, 2.8),
-    }
+    times = times or TIMES
     return Measurements(
         project="demo",
         variants=(
@@ -314,14 +317,7 @@ def test_append_history_refuses_an_invalid_document_and_keeps_the_file(tmp_path:
 
 def _changed(floor: tuple[float, ...] = (1.0, 1.1, 0.9), **medians: tuple[float, ...]) -> dict[str, Any]:
     """The default measurements with some (variant_scenario=runs) replaced."""
-    times: dict[tuple[str, str], tuple[float, ...]] = {
-        ("naive", "cold"): (100.0, 110.0, 90.0),
-        ("naive", "noop"): (0.1, 0.12, 0.11),
-        ("naive", "code"): (95.0, 97.0, 99.0),
-        ("fast", "cold"): (40.0, 42.0, 44.0),
-        ("fast", "noop"): (0.1, 0.1, 0.1),
-        ("fast", "code"): (3.0, 3.2, 2.8),
-    }
+    times = dict(TIMES)
     for key, runs in medians.items():
         variant, scenario = key.split("_")
         times[(variant, scenario)] = runs

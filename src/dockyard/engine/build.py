@@ -80,19 +80,13 @@ def run_build(
         iid = Path(tmp) / "iid"
         req = replace(request, iidfile=iid)
         argv = builder.argv(docker, req)
-        env = {**builder.env(), **(extra_env or {})}
-        parser = ProgressParser()
         started = time.monotonic()
-        with log_path.open("w", encoding="utf-8") as log, process.stream(argv, env=env) as proc:
-            log.write("$ " + " ".join(argv) + "\n")
-            for line in proc.lines:
-                log.write(line + "\n")
-                step = parser.feed(line)
-                if step is not None and on_step is not None:
-                    on_step(step)
+        returncode, parser = stream_build(
+            argv, {**builder.env(), **(extra_env or {})}, log_path=log_path, on_step=on_step
+        )
         wall = time.monotonic() - started
-        if proc.returncode != 0 or not iid.is_file():
-            raise _failure(argv, proc.returncode or 1, parser, log_path)
+        if returncode != 0 or not iid.is_file():
+            raise build_failure(argv, returncode or 1, parser, log_path)
         image_id = iid.read_text().strip()
     image = cli.inspect_image(docker, image_id)
     records = parser.records()
@@ -107,14 +101,39 @@ def run_build(
     )
 
 
-def _failure(argv: list[str], code: int, parser: ProgressParser, log_path: Path) -> BuildFailed:
+def stream_build(
+    argv: list[str], env: dict[str, str], *, log_path: Path, on_step: OnStep | None = None
+) -> tuple[int, ProgressParser]:
+    """Run a build command, keep its whole output in ``log_path``, report each step as it changes."""
+    parser = ProgressParser()
+    with log_path.open("w", encoding="utf-8") as log, process.stream(argv, env=env) as proc:
+        log.write("$ " + " ".join(argv) + "\n")
+        for line in proc.lines:
+            log.write(line + "\n")
+            step = parser.feed(line)
+            if step is not None and on_step is not None:
+                on_step(step)
+    # No exit status (it never ended) counts as a failure.
+    return (1 if proc.returncode is None else proc.returncode), parser
+
+
+def build_failure(
+    argv: list[str],
+    code: int,
+    parser: ProgressParser,
+    log_path: Path,
+    *,
+    failed_at: str = "build failed at step",
+    failed_early: str = "build failed before any step ran",
+) -> BuildFailed:
+    """The error for a failed build: the failing step's last lines, and where the full log is."""
     failed = parser.failed_step()
     if failed is not None:
         lines = [*failed.output[-20:], f"ERROR: {failed.error}"]
-        message = f"build failed at step {failed.name}"
+        message = f"{failed_at} {failed.name}"
     else:
         lines = parser.trailing[-20:]
-        message = "build failed before any step ran"
+        message = failed_early
     return BuildFailed(
         argv,
         code,
