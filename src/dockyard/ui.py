@@ -16,6 +16,8 @@ from typing import TextIO
 
 from tabulate import tabulate
 
+from dockyard.phases.report import StepReport
+
 
 def table(rows: Iterable[Sequence[object]], headers: Sequence[str], *, fmt: str = "simple") -> str:
     return str(
@@ -74,3 +76,21 @@ def echo(text: str = "") -> None:
 
 def warn(text: str) -> None:
     print(f"warning: {text}", file=sys.stderr, flush=True)
+
+
+def render_report(report: StepReport, *, verbose: bool = False, depth: int = 0) -> str:
+    """A phase or step report as text: one line per step, then its files, findings and tables."""
+    pad = "  " * depth
+    mark = {"done": "ok", "current": "current", "planned": "plan", "skipped": "skip", "failed": "FAIL"}
+    head = f"{pad}== {report.name}" if depth == 0 else f"{pad}[{mark[str(report.status)]}] {report.name}"
+    lines = [head + (f": {report.summary}" if report.summary else "")]
+    inner = pad + "  "
+    lines += [f"{inner}{f.message}" for f in report.files]
+    if verbose:
+        lines += [f.diff for f in report.files if f.diff]
+    lines += [f"{inner}{f.render()}" for f in report.findings]
+    for t in report.tables:
+        lines.append(f"{inner}{t.title}" if t.title else "")
+        lines += [inner + row for row in table(t.rows, t.headers).splitlines()]
+    lines += [render_report(step, verbose=verbose, depth=depth + 1) for step in report.steps]
+    return "\n".join(lines)

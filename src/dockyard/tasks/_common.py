@@ -4,16 +4,20 @@ a message and an exit code instead of a traceback."""
 from __future__ import annotations
 
 import functools
+import json as jsonlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from invoke.exceptions import Exit
 from invoke.tasks import task as invoke_task
 
-from dockyard import config, process
+from dockyard import config, process, ui
 from dockyard.config import Settings
 from dockyard.errors import DockyardError
+from dockyard.phases.report import Status, StepReport
+from dockyard.render.writer import atomic_write_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,3 +62,18 @@ def _echo_command(text: str) -> None:
 
 def settings(project: str | None = None, **flags: Any) -> Settings:
     return config.load(project, flags)
+
+
+def emit(report: StepReport, *, json: str | None = None, verbose: bool = False) -> None:
+    """Render a report: text on stdout, or JSON to a file or ``-`` (stdout); exit 1 when it failed."""
+    if json:
+        text = jsonlib.dumps(report.as_json(), indent=2) + "\n"
+        if json == "-":
+            sys.stdout.write(text)
+        else:
+            atomic_write_text(Path(json), text)
+    else:
+        ui.echo(ui.render_report(report, verbose=verbose))
+    if report.failed:
+        failed = [step for step in report.walk() if step.status is Status.FAILED]
+        raise Exit(message="\n".join(f"failed: {s.name}: {s.summary}" for s in failed), code=1)
