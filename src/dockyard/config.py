@@ -23,6 +23,8 @@ from typing import Any
 from dockyard.errors import ConfigError
 
 ENV_PREFIX = "DOCKYARD_"
+#: What the image's test stage and ``dockyard dev.test`` run, unless ``test_command`` says otherwise.
+DEFAULT_TEST_COMMAND = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -62,8 +64,8 @@ class Settings:
         default="/health", metadata=_doc("HTTP path that answers 200 when healthy; empty: no HEALTHCHECK")
     )
     test_command: tuple[str, ...] = field(
-        default=("python", "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-        metadata=_doc("what the Dockerfile's test stage runs"),
+        default=DEFAULT_TEST_COMMAND,
+        metadata=_doc("what the Dockerfile's test stage and `dockyard dev.test` run"),
     )
     app_command: tuple[str, ...] = field(
         default=(), metadata=_doc("the service's command; empty: taken from the current Dockerfile's CMD")
@@ -176,6 +178,12 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     picked.pop("project", None)
     _check_known(picked, "environment", spell=ENV_PREFIX + "{}")
     return {k: _coerce(k, v, f"environment {ENV_PREFIX}{k.upper()}") for k, v in picked.items()}
+
+
+def color_wanted(stream_is_tty: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    environ = os.environ if environ is None else environ
+    return stream_is_tty and not environ.get("NO_COLOR") and environ.get("TERM") != "dumb"
 
 
 def load(

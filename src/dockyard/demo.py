@@ -6,12 +6,17 @@ The example in ``examples/`` stays naive in git forever; the demo always works o
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+from dockyard import config, process
 from dockyard.errors import ConfigError
-from dockyard.paths import bundled_example, repo_root
+from dockyard.layout import DEMO_SCRATCH, bundled_example, repo_root
+from dockyard.phases import phase1, phase2, phase3
+from dockyard.phases.doctor import doctor
+from dockyard.phases.report import Progress, Status, StepReport, no_progress
 
-SCRATCH = ".demo"
+SCRATCH = DEMO_SCRATCH
 
 
 def scratch_copy(example: Path | None = None, scratch: Path | None = None) -> Path:
@@ -29,3 +34,49 @@ def scratch_copy(example: Path | None = None, scratch: Path | None = None) -> Pa
     base.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, target, symlinks=True)
     return target
+
+
+def git_init_argvs(work: Path) -> list[list[str]]:
+    """Make the copy a git repository with one commit, as a user's project would be."""
+    return [
+        ["git", "-C", str(work), "init", "--quiet", "--initial-branch", "main"],
+        ["git", "-C", str(work), "add", "--all"],
+        ["git", "-C", str(work), "-c", "user.name=dockyard demo", "-c", "user.email=demo@dockyard.invalid",
+         "commit", "--quiet", "--message", "the naive service"],
+    ]  # fmt: skip
+
+
+def run(
+    example: Path | None = None,
+    *,
+    docker: str | None = None,
+    runs: int = 3,
+    progress: Progress = no_progress,
+    show: Callable[[StepReport], None] = lambda _report: None,
+) -> StepReport:
+    """doctor, then phases 1 to 3 on a scratch copy; ``show`` gets each report as it is done."""
+    work = scratch_copy(example)
+    for argv in git_init_argvs(work):
+        process.run(argv)
+    flags = {"docker": docker} if docker else {}
+    steps: list[StepReport] = []
+    chain: list[tuple[str, Callable[[], StepReport]]] = [
+        ("doctor", lambda: doctor(config.load(work, flags))),
+        ("phase1", lambda: phase1.run(config.load(work, {**flags, "bench_runs": runs}), progress=progress)),
+        ("phase2", lambda: phase2.run(config.load(work, flags), runs=max(2, runs - 1), progress=progress)),
+        ("phase3", lambda: phase3.run(config.load(work, flags), progress=progress)),
+    ]
+    for name, step in chain:
+        progress(name)
+        report = step()
+        show(report)
+        steps.append(report)
+        if report.failed:
+            break
+    failed = any(s.failed for s in steps)
+    return StepReport(
+        name="demo",
+        status=Status.FAILED if failed else Status.DONE,
+        summary=f"on a scratch copy: {work}",
+        data={"project": str(work)},
+    )

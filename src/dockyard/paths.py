@@ -1,23 +1,5 @@
-"""Where things are: the repository's bundled examples and scratch space, the state directory."""
+"""Kept for imports from before :mod:`dockyard.layout`, which names every path now."""
 
-from __future__ import annotations
+from dockyard.layout import PACKAGE, bundled_example, repo_root
 
-from pathlib import Path
-
-PACKAGE = Path(__file__).resolve().parent
-
-
-def repo_root() -> Path | None:
-    """dockyard's own checkout when running from one (src layout), else None."""
-    candidate = PACKAGE.parent.parent
-    return (
-        candidate if (candidate / "examples").is_dir() and (candidate / "pyproject.toml").is_file() else None
-    )
-
-
-def bundled_example(name: str = "inference-service") -> Path | None:
-    root = repo_root()
-    if root is None:
-        return None
-    example = root / "examples" / name
-    return example if example.is_dir() else None
+__all__ = ["PACKAGE", "bundled_example", "repo_root"]

@@ -1,6 +1,6 @@
 """The wheelhouse: wheels for the locked requirements, built once for the target image and reused.
 
-**What.** ``invoke wheels`` fills ``.wheelhouse/`` in the project with one *wheel set* per thing the
+**What.** ``dockyard wheels`` fills ``.wheelhouse/`` in the project with one *wheel set* per thing the
 generated Dockerfile installs: ``installer`` (uv itself, when the installer is uv), one set per lock
 (``base``, ``ml``, ``dev``, ``test``, named after ``requirements/<set>.txt``) and ``build-system`` (the
 project's ``[build-system] requires``, when the Dockerfile installs the project). With the wheelhouse in
@@ -36,7 +36,7 @@ whose lock hash pip checked. The trust chain is lock -> sdist -> wheel, and the 
 anything but a wheel built in the builder from a checked sdist. So that a wheelhouse lock cannot silently
 outlive its project lock, each set also holds ``lock.sha256`` (the project lock's checksum in
 ``sha256sum`` format) and the step runs ``sha256sum -c`` on the project lock, bind-mounted as before,
-before installing: if they differ, the build fails and says to run ``invoke wheels``.
+before installing: if they differ, the build fails and says to run ``dockyard wheels``.
 ``installer`` and ``build-system`` are not hash-checked, as they are not without a wheelhouse either.
 
 **Location.** ``.wheelhouse/`` at the project's top: it must be in the build context (bind mounts read
@@ -61,14 +61,13 @@ from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from dockyard import process
+from dockyard import atomic, process
 from dockyard.engine import Engine
 from dockyard.engine.build import build_failure, log_path_for, stream_build
 from dockyard.engine.builders import BuildRequest
 from dockyard.engine.cli import image_inspect_argv
 from dockyard.engine.progress import Step
 from dockyard.errors import DockyardError, InputError
-from dockyard.render import writer
 from dockyard.render.dockerfile import (
     BUILD_SYSTEM_SET,
     INSTALLER_SET,
@@ -90,7 +89,7 @@ EXPORT_DIR = "wheelhouse-export"
 EXPORT_STAGE = "wheelhouse"
 #: 1980-01-01, the earliest time a zip can hold: wheels built from sdists get the same bytes each time.
 SOURCE_DATE_EPOCH = 315532800
-GITIGNORE = "# dockyard's wheelhouse: built by `invoke wheels` from the locks; not for git.\n*\n"
+GITIGNORE = "# dockyard's wheelhouse: built by `dockyard wheels` from the locks; not for git.\n*\n"
 DEFAULT_BUILD_REQUIRES = ("setuptools>=40.8.0",)  # PEP 517's fallback for a [build-system] without it
 
 _HASH = re.compile(r"--hash[=\s]+sha256:([0-9a-fA-F]{64})")
@@ -411,7 +410,7 @@ def builder_dockerfile(
     """The wheel builder: the target's base image and build packages, one stage per set, one export stage."""
     lines = [f"# syntax={syntax}"] if syntax else []
     lines += [
-        "# dockyard's wheel builder (`invoke wheels`): wheels for the locked requirements, built in the",
+        "# dockyard's wheel builder (`dockyard wheels`): wheels for the locked requirements, built in the",
         "# base image of the generated Dockerfile and exported with `--output type=local`, a stage per set.",
         f"ARG PYTHON_IMAGE={base_image}",
         "",
@@ -501,7 +500,7 @@ def wheelhouse_lock(
         if entry is None:
             raise DockyardError(
                 f"the wheel builder produced {file}, which {source} does not list",
-                hint="pip wheel --require-hashes should not allow this; rebuild with `invoke wheels --force`",
+                hint="pip wheel --require-hashes should not allow it; rebuild with `dockyard wheels --force`",
             )
         if digest.lower() in entry.hashes:
             found.append(Wheel(file=file, sha256=digest, origin=Origin.LOCK))
@@ -540,11 +539,11 @@ def finish_set(wheel_set: WheelSet, directory: Path, *, key: str, image: BaseIma
     scanned = _scan(directory)
     if wheel_set.hashed:
         text, wheels = wheelhouse_lock(wheel_set.text, scanned, source=wheel_set.source)
-        writer.atomic_write_text(directory / WHEELHOUSE_LOCK, text)
-        writer.atomic_write_text(directory / LOCK_CHECKSUM, checksum_line(wheel_set))
+        atomic.atomic_write_text(directory / WHEELHOUSE_LOCK, text)
+        atomic.atomic_write_text(directory / LOCK_CHECKSUM, checksum_line(wheel_set))
     else:
         wheels = tuple(Wheel(file=f, sha256=d, origin=Origin.UNHASHED) for f, d in scanned)
-        writer.atomic_write_bytes(directory / WHEELHOUSE_LOCK, wheel_set.data)
+        atomic.atomic_write_bytes(directory / WHEELHOUSE_LOCK, wheel_set.data)
     manifest = Manifest(
         set=wheel_set.name,
         key=key,
@@ -555,7 +554,7 @@ def finish_set(wheel_set: WheelSet, directory: Path, *, key: str, image: BaseIma
         platform=image.platform,
         wheels=wheels,
     )
-    writer.atomic_write_text(directory / MANIFEST, manifest.to_json())
+    atomic.atomic_write_text(directory / MANIFEST, manifest.to_json())
     return manifest
 
 
@@ -634,7 +633,7 @@ def build(
     if image is None:
         raise DockyardError(f"{plan.base_image} is gone after the wheel build", hint="run again")
     wheelhouse.mkdir(parents=True, exist_ok=True)
-    writer.atomic_write_text(wheelhouse / ".gitignore", GITIGNORE)
+    atomic.atomic_write_text(wheelhouse / ".gitignore", GITIGNORE)
     built = []
     for wheel_set in todo:
         key = set_key(wheel_set, image, plan.apt_build_packages)

@@ -70,7 +70,7 @@ def test_phase1_writes_everything_then_a_second_run_changes_no_byte(engine: Engi
 
 def test_dry_run_changes_nothing_and_shows_diffs(engine: Engine, repo: Path) -> None:
     before = digest(repo)
-    result = phase1(repo, "--dry")
+    result = phase1(repo, "--dry", "-v")  # --dry: the alias of --dry-run; -v adds the diffs
     assert result.returncode == 0, result.stderr[-3000:]
     assert digest(repo) == before
     assert git(repo, "branch", "--show-current").strip() == "main"
@@ -112,3 +112,19 @@ def test_malformed_requirements_line_is_named_and_nothing_is_written(engine: Eng
     assert "requirements.txt:2" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (repo / "requirements").exists()
+
+
+def test_dry_run_as_json_parses_and_names_every_step(engine: Engine, repo: Path) -> None:
+    before = digest(repo)
+    result = phase1(repo, "--dry-run", "--json", "-")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["status"] == "planned"
+    assert [step["name"] for step in report["steps"]] == [
+        "branch",
+        "baseline",
+        "requirements",
+        ".dockerignore",
+    ]
+    assert "would create requirements/base.in" in [f["message"] for f in report["steps"][2]["files"]]
+    assert digest(repo) == before

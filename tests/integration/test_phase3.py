@@ -67,7 +67,7 @@ def compose_processes(project_name: str) -> list[str]:
 def project(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Path:
     """A phase-2 project with the phase-3 files written and checked (no live check)."""
     root = make_phase2_project(tmp_path_factory.mktemp("phase3") / f"svc-{uuid.uuid4().hex[:8]}")
-    phase3.run(config.load(root, {"docker": engine.docker}), check=False)
+    phase3.files_step(config.load(root, {"docker": engine.docker}))
     return root
 
 

@@ -103,7 +103,7 @@ def test_changed_lock_fails_the_build_and_rebuilds_only_its_set(
     plan = plan_dockerfile(config.load(project))
     with pytest.raises(BuildFailed) as failed:
         offline_build(engine, project, wheelhouse.use(plan), f"dockyard-test:{uuid.uuid4().hex[:10]}")
-    assert "run 'invoke wheels'" in failed.value.output_tail
+    assert "run 'dockyard wheels'" in failed.value.output_tail
 
     report = wheelhouse.build(engine, plan, project)
     assert [m.set for m in report.built] == ["base"]

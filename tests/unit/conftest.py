@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,8 @@ def _forbidden(*args: object, **kwargs: object) -> None:
 def matplotlib_font_cache() -> None:
     """matplotlib runs fc-list when it first builds its font cache (on a fresh machine or image):
     let it do that once, before processes are forbidden."""
-    import matplotlib.font_manager  # noqa: F401
+    with contextlib.suppress(ImportError):  # the charts extra is optional
+        import matplotlib.font_manager  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -141,6 +141,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_chart_is_written_atomically_as_a_png(doc: dict[str, Any], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
     path = report.chart_png(doc, tmp_path / "out" / "bench.png")
     data = path.read_bytes()
     assert _png_size(data) == (1320, 572)  # 12 x 5.2 inches at 110 dpi
@@ -149,6 +150,7 @@ def test_chart_is_written_atomically_as_a_png(doc: dict[str, Any], tmp_path: Pat
 
 
 def test_chart_of_a_minimal_result_still_draws() -> None:
+    pytest.importorskip("matplotlib")
     data = report.chart_png_bytes(results.to_document(_minimal(variants=2)))
     assert _png_size(data) == (1320, 572)
     assert len(data) > 10_000
@@ -182,3 +184,19 @@ def test_comparison_table_in_markdown(data_dir: Path) -> None:
     text = report.comparison_table(_comparison(data_dir), fmt="github")
     assert _row(text, "| naive", "| cold", "| 182.4s", "| 182.4s", "| +0.0%", "| ok", "|")
     assert text.rstrip().endswith("0 regressions in 12 rows")
+
+
+def test_report_without_matplotlib_writes_the_markdown_and_says_how_to_get_the_chart(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from dockyard.phases import benchmark
+
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.ticker"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import matplotlib` now raises ImportError
+    done = benchmark.write_report(data_dir / "bench" / "result-v1.json", tmp_path)
+    assert (tmp_path / "benchmark.md").read_text().startswith("#")
+    assert not (tmp_path / "benchmark.png").exists()
+    assert [f.message for f in done.findings] == [f"no chart: matplotlib is missing; {benchmark.CHARTS_HINT}"]
+    assert "pip install 'dockyard[charts]'" in benchmark.CHARTS_HINT

@@ -151,7 +151,7 @@ def test_guide_lists_what_syncs_rebuilds_and_the_commands() -> None:
     text = render.render_guide(_guide())
     assert "| `pkg` | `/app/pkg` |" in text
     assert "- `requirements/base.txt`" in text
-    assert "| `invoke dev.up` | start it | `docker compose up` |" in text
+    assert "| `dockyard dev.up` | start it | `docker compose up` |" in text
     assert "| `docker compose -f x up` | run it |" in text
     assert "http://127.0.0.1:8000" in text
     assert "Never synced: `**/__pycache__`" in text

@@ -171,10 +171,14 @@ def test_the_guide_shows_the_commands_the_tasks_run(example: Path) -> None:
 
 def test_dry_run_shows_three_files_and_writes_nothing(example: Path, fake_process) -> None:  # type: ignore[no-untyped-def]
     fake_process.on(["git"], returncode=128)
-    report = phase3.run(config.load(example, environ={}), dry=True)
-    assert "create docker/compose.yaml" in report.dry_run
-    assert "create docker/compose.dev.yaml" in report.dry_run
-    assert "create docs/development.md" in report.dry_run
+    report = phase3.files_step(config.load(example, environ={}), dry=True)
+    planned = [f.message for f in report.files]
+    assert planned == [
+        "would create docker/compose.yaml",
+        "would create docker/compose.dev.yaml",
+        "would create docs/development.md",
+    ]
+    assert all(f.diff.startswith("--- /dev/null") for f in report.files)
     assert not (example / "docker" / "compose.yaml").exists()
     assert not (example / "docs" / "development.md").exists()
     assert [c for c in fake_process.calls if c[0] != "git"] == []
@@ -199,15 +203,14 @@ def test_run_writes_checks_and_documents(example: Path, fake_process, data_dir: 
         fake_process, data, example,
         (data / "config-production.json").read_text(), (data / "config-dev.json").read_text(),
     )  # fmt: skip
-    report = phase3.run(config.load(example, environ={}), check=False)
-    assert [o.message for o in report.outcomes] == [
+    report = phase3.files_step(config.load(example, environ={}))
+    assert [f.message for f in report.files] == [
         "created docker/compose.yaml",
         "created docker/compose.dev.yaml",
         "created docs/development.md",
     ]
-    assert report.compose_version == "2.40.3"
-    assert report.config is not None and report.config.problems == ()
-    assert report.hot_reload is None
+    assert report.data["compose_version"] == "2.40.3"
+    assert report.status == "done"
     assert "develop:" in (example / "docker" / "compose.dev.yaml").read_text()
     # the guide comes from compose's reading of the files (captured elsewhere, hence the absolute path)
     guide = (example / "docs" / "development.md").read_text()
@@ -339,7 +342,7 @@ def test_hot_reload_check_needs_the_phase3_files(example: Path, fake_process, da
     )
     with pytest.raises(InputError, match=r"no docker/compose\.yaml") as caught:
         phase3.hot_reload_check(config.load(example, environ={}), docker="docker")
-    assert caught.value.hint == "run `invoke phase3` first"
+    assert caught.value.hint == "run `dockyard phase3` first"
 
 
 def test_free_port_is_a_loopback_port() -> None:

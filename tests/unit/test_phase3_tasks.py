@@ -69,7 +69,7 @@ def test_dev_tasks_need_the_phase3_files(fake_process, tmp_path: Path) -> None: 
     fake_process.on(["docker", "compose", "version"], stdout=VERSION)
     with pytest.raises(Exit) as caught:
         dev.up(Context(), project=str(tmp_path), docker="docker")
-    assert "run `invoke phase3` first" in str(caught.value.message)
+    assert "run `dockyard phase3` first" in str(caught.value.message)
 
 
 def test_dev_tasks_without_compose_v2_say_what_to_install(fake_process, project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -91,9 +91,36 @@ def test_phase3_dry(fake_process, tmp_path: Path, capsys, monkeypatch) -> None: 
         notes=("a note",),
     )
     monkeypatch.setattr(phase, "plan", lambda settings: plan)
-    phase3.phase3(Context(), project=str(tmp_path), dry=True)
+    monkeypatch.setattr(phase.phase2, "outputs", lambda settings, **kwargs: [])
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text("FROM python:3.11-slim AS dev\n")
+    phase3.phase3(Context(), project=str(tmp_path), dry_run=True)
     out = capsys.readouterr().out
-    assert "note: a note" in out
-    assert "create docker/compose.yaml" in out
-    assert not (tmp_path / "docker").exists()
+    assert "info: a note" in out
+    assert "would create docker/compose.yaml" in out
+    assert not (tmp_path / "docker" / "compose.yaml").exists()
     assert fake_process.calls == []
+
+
+def test_dev_test_runs_the_configured_test_command(fake_process, project: Path) -> None:  # type: ignore[no-untyped-def]
+    (project / "pyproject.toml").write_text(
+        '[tool.dockyard]\ntest_command = ["pytest", "-x", "tests/unit"]\n'
+    )
+    fake_process.on(["docker", "compose", "version"], stdout=VERSION)
+    stack = phase.dev_stack(project, "docker")
+    argv = phase.test_argv(stack, test_command=("pytest", "-x", "tests/unit"), args=["-k", "predict"])
+    fake_process.on(argv, stdout="1 passed\n")
+    dev.test(Context(), project=str(project), docker="docker", args="-k predict")
+    assert tuple(argv) in fake_process.calls
+    assert argv[-5:] == ["pytest", "-x", "tests/unit", "-k", "predict"]
+
+
+def test_dev_test_defaults_to_the_one_default_test_command(fake_process, project: Path) -> None:  # type: ignore[no-untyped-def]
+    from dockyard.config import DEFAULT_TEST_COMMAND
+
+    fake_process.on(["docker", "compose", "version"], stdout=VERSION)
+    argv = phase.test_argv(phase.dev_stack(project, "docker"))
+    fake_process.on(argv, stdout="1 passed\n")
+    dev.test(Context(), project=str(project), docker="docker")
+    assert argv[-len(DEFAULT_TEST_COMMAND) :] == list(DEFAULT_TEST_COMMAND)
+    assert tuple(argv) in fake_process.calls

@@ -13,10 +13,10 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from dockyard import ui
+from dockyard.atomic import atomic_write_bytes
 from dockyard.bench import stats
 from dockyard.bench.results import BenchResult, Comparison, VariantResult, from_document
 from dockyard.bench.stats import Summary
-from dockyard.render.writer import atomic_write_bytes
 
 SCENARIO_TITLES = {
     "cold": "cold: empty build cache",

@@ -1,140 +1,53 @@
-"""The benchmark's result document, its history file, and the comparison of two results.
+"""The benchmark's result document (``"schema": 1``, docs/benchmark-schema.md) and its history file.
 
-:func:`analyse` turns the runner's raw :class:`~dockyard.bench.model.Measurements` into a typed
-:class:`BenchResult` (medians, ranges, cache hits, the steps that ran); :func:`document` writes that
-as the versioned JSON document (``"schema": 1``, see ``docs/benchmark-schema.md``), and
-:func:`from_document` reads one back, refusing unknown versions, unknown or missing keys, and derived
-numbers that do not match the runs. Results are written atomically; the history is a JSON Lines
-file, one compact document per line, rewritten to a temp file and renamed on each append.
-
-:func:`compare` lines up two results per (variant, scenario) and flags regressions; :func:`check`
-turns them into :class:`~dockyard.errors.RegressionFound` so ``bench.compare`` exits non-zero.
+Reading refuses unknown versions, unknown or missing keys, and derived numbers that do not match the runs.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from dockyard.atomic import atomic_write_bytes
 from dockyard.bench import stats
+from dockyard.bench.analysis import (  # re-exported: they used to live here
+    BenchResult as BenchResult,
+)
+from dockyard.bench.analysis import (
+    ScenarioResult as ScenarioResult,
+)
+from dockyard.bench.analysis import (
+    VariantResult as VariantResult,
+)
+from dockyard.bench.analysis import (
+    analyse as analyse,
+)
+from dockyard.bench.comparison import (  # re-exported: they used to live here
+    Comparison as Comparison,
+)
+from dockyard.bench.comparison import (
+    ComparisonRow as ComparisonRow,
+)
+from dockyard.bench.comparison import (
+    check as check,
+)
+from dockyard.bench.comparison import (
+    compare as compare,
+)
+from dockyard.bench.comparison import (
+    describe_row as describe_row,
+)
 from dockyard.bench.model import ContextSize, Environment, Measurements, Variant
 from dockyard.bench.stats import Summary
-from dockyard.errors import ConfigError, InputError, RegressionFound
-from dockyard.render.writer import atomic_write_bytes
+from dockyard.errors import InputError
 
 SCHEMA = 1
-#: an increase smaller than this many seconds is never a regression (see :func:`compare`)
-MIN_REGRESSION_S = 0.5
-#: run times are kept to the millisecond: finer digits are clock noise
-_RUN_DIGITS = 3
 _TOLERANCE = 1e-3
 _HINT = "the file was written by another dockyard version or edited by hand; run the benchmark again"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScenarioResult:
-    """One variant in one scenario: its timings, median cache-hit ratio, and the steps that ran."""
-
-    summary: Summary
-    cache_hit_ratio: float
-    #: steps that executed (were not cached) in any run, in the order first seen
-    executed: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class VariantResult:
-    variant: Variant
-    scenarios: Mapping[str, ScenarioResult]
-    image_bytes: int | None = None
-    context: ContextSize | None = None
-    #: the floor: a one-file COPY on the variant's base image, the least any rebuild can cost
-    floor: Summary | None = None
-
-    @property
-    def name(self) -> str:
-        return self.variant.name
-
-    @property
-    def code_vs_floor(self) -> float | None:
-        """The code-change median as a multiple of the floor median (None without both, or a ~0 floor)."""
-        code = self.scenarios.get("code")
-        if code is None or self.floor is None or self.floor.median < stats.RATIO_FLOOR_S:
-            return None
-        return code.summary.median / self.floor.median
-
-
-@dataclass(frozen=True, kw_only=True)
-class BenchResult:
-    """A whole benchmark: the first variant is the baseline every other one is compared with."""
-
-    project: str
-    environment: Environment | None
-    scenarios: tuple[str, ...]
-    variants: tuple[VariantResult, ...]
-
-    @property
-    def baseline(self) -> VariantResult:
-        return self.variants[0]
-
-    def variant(self, name: str) -> VariantResult:
-        for found in self.variants:
-            if found.name == name:
-                return found
-        raise KeyError(name)
-
-
-# --- from measurements ---------------------------------------------------------------------------------
-
-
-def _summary(values: Iterable[float]) -> Summary:
-    return stats.summarize(round(v, _RUN_DIGITS) for v in values)
-
-
-def _union(names: Iterable[Iterable[str]]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(name for group in names for name in group))
-
-
-def analyse(m: Measurements) -> BenchResult:
-    """Summarize raw measurements. Raises ValueError for runs of an unknown variant or scenario."""
-    if not m.variants:
-        raise ValueError("a benchmark needs at least one variant")
-    names = [v.name for v in m.variants]
-    if len(set(names)) != len(names):
-        raise ValueError(f"variant names repeat: {names}")
-    for run in m.runs:
-        if run.variant not in names or run.scenario not in m.scenarios:
-            raise ValueError(f"run of unknown variant or scenario: {run.variant}/{run.scenario}")
-    variants = []
-    for variant in m.variants:
-        scenarios: dict[str, ScenarioResult] = {}
-        for scenario in m.scenarios:
-            runs = sorted(
-                (r for r in m.runs if r.variant == variant.name and r.scenario == scenario),
-                key=lambda r: r.repeat,
-            )
-            if runs:
-                scenarios[scenario] = ScenarioResult(
-                    summary=_summary(r.wall_s for r in runs),
-                    cache_hit_ratio=round(stats.median(r.cache_hit_ratio for r in runs), 3),
-                    executed=_union(r.executed for r in runs),
-                )
-        floor = m.floor_s.get(variant.name)
-        variants.append(
-            VariantResult(
-                variant=variant,
-                scenarios=scenarios,
-                image_bytes=m.image_bytes.get(variant.name),
-                context=m.context.get(variant.name),
-                floor=_summary(floor) if floor else None,
-            )
-        )
-    return BenchResult(
-        project=m.project, environment=m.environment, scenarios=tuple(m.scenarios), variants=tuple(variants)
-    )
 
 
 # --- to the document -----------------------------------------------------------------------------------
@@ -381,10 +294,6 @@ def from_document(doc: object, *, source: str | Path | None = None, line: int | 
     )
 
 
-def _as_result(value: BenchResult | Mapping[str, Any]) -> BenchResult:
-    return value if isinstance(value, BenchResult) else from_document(dict(value))
-
-
 # --- files ----------------------------------------------------------------------------------------------
 
 
@@ -449,137 +358,3 @@ def read_history(history_path: Path | str) -> tuple[BenchResult, ...]:
             doc = _load_json(line, str(path), number)
             results.append(from_document(doc, source=path, line=number))
     return tuple(results)
-
-
-# --- comparing two results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class ComparisonRow:
-    variant: str
-    scenario: str
-    baseline: Summary
-    new: Summary
-    #: + slower, - faster; None when the baseline median is below stats.RATIO_FLOOR_S
-    change_pct: float | None
-    #: the smallest increase in seconds that counts for this row (see compare)
-    min_increase_s: float
-    regression: bool
-
-    @property
-    def noisy(self) -> bool:
-        return stats.is_noisy(self.baseline) or stats.is_noisy(self.new)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Comparison:
-    threshold_pct: float
-    min_seconds: float
-    rows: tuple[ComparisonRow, ...]
-    #: "variant/scenario" measured in only one of the two results
-    only_baseline: tuple[str, ...] = ()
-    only_new: tuple[str, ...] = ()
-    #: differences of machine or engine that make absolute times incomparable
-    notes: tuple[str, ...] = ()
-
-    @property
-    def regressions(self) -> tuple[ComparisonRow, ...]:
-        return tuple(row for row in self.rows if row.regression)
-
-
-def _floor_range(result: BenchResult, variant: str) -> float:
-    try:
-        floor = result.variant(variant).floor
-    except KeyError:
-        return 0.0
-    return 0.0 if floor is None else floor.range
-
-
-def _environment_notes(old: Environment | None, new: Environment | None) -> tuple[str, ...]:
-    if old is None or new is None:
-        return ()
-    notes = []
-    for key in ("cores", "platform", "docker_server", "builder"):
-        before, after = getattr(old, key), getattr(new, key)
-        if before != after:
-            notes.append(
-                f"{key} differs: {before} (baseline) vs {after} (new); absolute times may not compare"
-            )
-    return tuple(notes)
-
-
-def compare(
-    baseline: BenchResult | Mapping[str, Any],
-    new: BenchResult | Mapping[str, Any],
-    *,
-    threshold_pct: float,
-    min_seconds: float = MIN_REGRESSION_S,
-) -> Comparison:
-    """Line up the medians of each (variant, scenario) measured in both results.
-
-    A row is a regression when the new median exceeds the baseline median by more than
-    ``threshold_pct`` percent *and* by at least ``min_increase_s`` seconds: the larger of
-    ``min_seconds`` and the floor's range (max - min) in either result, the machine's own jitter for
-    a trivial build. So a no-op build going from 0.1 s to 0.2 s (+100 %) is not a regression.
-    """
-    if threshold_pct < 0 or min_seconds < 0:
-        raise ConfigError(f"a regression threshold cannot be negative: {threshold_pct}%, {min_seconds}s")
-    old_result, new_result = _as_result(baseline), _as_result(new)
-    old_keys = {(v.name, s) for v in old_result.variants for s in v.scenarios}
-    new_keys = {(v.name, s) for v in new_result.variants for s in v.scenarios}
-    rows = []
-    for variant in new_result.variants:
-        for scenario, measured in variant.scenarios.items():
-            if (variant.name, scenario) not in old_keys:
-                continue
-            before = old_result.variant(variant.name).scenarios[scenario].summary
-            after = measured.summary
-            min_increase = max(
-                min_seconds, _floor_range(old_result, variant.name), _floor_range(new_result, variant.name)
-            )
-            rows.append(
-                ComparisonRow(
-                    variant=variant.name,
-                    scenario=scenario,
-                    baseline=before,
-                    new=after,
-                    change_pct=stats.change_pct(before.median, after.median),
-                    min_increase_s=min_increase,
-                    regression=after.median > before.median * (1 + threshold_pct / 100)
-                    and after.median - before.median >= min_increase,
-                )
-            )
-
-    def labels(keys: set[tuple[str, str]]) -> tuple[str, ...]:
-        return tuple(sorted(f"{v}/{s}" for v, s in keys))
-
-    return Comparison(
-        threshold_pct=threshold_pct,
-        min_seconds=min_seconds,
-        rows=tuple(rows),
-        only_baseline=labels(old_keys - new_keys),
-        only_new=labels(new_keys - old_keys),
-        notes=_environment_notes(old_result.environment, new_result.environment),
-    )
-
-
-def describe_row(row: ComparisonRow) -> str:
-    """e.g. ``naive/cold: 10.00s -> 14.00s (+40.0%)``."""
-    change = "n/a" if row.change_pct is None else f"{row.change_pct:+.1f}%"
-    return f"{row.variant}/{row.scenario}: {row.baseline.median:.2f}s -> {row.new.median:.2f}s ({change})"
-
-
-def check(comparison: Comparison) -> None:
-    """Raise RegressionFound listing every regression; return quietly when there is none."""
-    found = comparison.regressions
-    if not found:
-        return
-    listed = "; ".join(describe_row(row) for row in found)
-    noun = "regression" if len(found) == 1 else "regressions"
-    raise RegressionFound(
-        f"{len(found)} build-time {noun} beyond {comparison.threshold_pct:g}%: {listed}",
-        hint=(
-            "see which steps ran in the new report; "
-            "if the slowdown is intended, make the new result the baseline"
-        ),
-    )

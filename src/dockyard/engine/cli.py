@@ -191,7 +191,7 @@ def ensure_buildx_instance(docker: str, name: str) -> bool:
     process.run(
         buildx_create_argv(docker, name),
         hint=f"buildx could not create the builder {name!r} (docker-container driver); "
-        "can the daemon run containers (invoke doctor)?",
+        "can the daemon run containers (dockyard doctor)?",
     )
     return True
 
@@ -200,5 +200,5 @@ def prune_build_cache(docker: str, *, builder: str | None = None) -> None:
     try:
         process.run(prune_build_cache_argv(docker, builder=builder))
     except CommandFailed as exc:
-        exc.hint = "the build cache could not be pruned; is the daemon up (invoke doctor)?"
+        exc.hint = "the build cache could not be pruned; is the daemon up (dockyard doctor)?"
         raise

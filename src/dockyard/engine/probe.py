@@ -203,7 +203,7 @@ def require_builder(caps: Capabilities) -> Builder:
     if not caps.can_build:
         raise EngineUnavailable(
             "cannot build with BuildKit here:\n  - " + "\n  - ".join(caps.problems()),
-            hint="run `invoke doctor` after fixing, it checks each piece",
+            hint="run `dockyard doctor` after fixing, it checks each piece",
         )
     assert caps.builder is not None
     return BUILDERS[caps.builder]

@@ -1,27 +1,34 @@
 """Phase 1, preparation: branch, baseline, split and locked requirements, .dockerignore.
 
-Each step plans first (what it would write, as a :class:`~dockyard.render.writer.WritePlan`, or
-what it would run) and acts only when asked, so ``--dry`` shows the plan and the diffs and touches
-nothing. Every step is idempotent: with nothing changed, a second run writes no byte and says so.
+Each step plans, then acts unless it is a dry run, and returns a report; with nothing changed a
+second run writes no byte and reports the step as current.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard import dockerfile as dockerfile_mod
-from dockyard import dockerignore, process, requirements
+from dockyard import dockerignore, layout, process, requirements
+from dockyard.atomic import atomic_write_bytes, atomic_write_text
+from dockyard.bench import report as bench_report
+from dockyard.bench.model import Variant
+from dockyard.bench.runner import Options, parse_scenarios
 from dockyard.config import Settings
+from dockyard.engine import Engine
 from dockyard.errors import InputError
+from dockyard.phases import files as write_files
+from dockyard.phases.benchmark import run_benchmark
+from dockyard.phases.report import Finding, Level, Progress, Status, StepReport, no_progress, phase_report
 from dockyard.render import writer
 from dockyard.render.writer import GeneratedFile, WritePlan
 
-GROUPS = ("base", "ml", "test", "dev")
-Echo = Callable[[str], None]
+GROUPS = layout.REQUIREMENT_GROUPS
 
 
 # --- requirements -----------------------------------------------------------------------------------
@@ -89,17 +96,17 @@ class DockerignoreStep:
 
 
 def project_dockerfiles(settings: Settings) -> list[dockerfile_mod.Dockerfile]:
-    found = [settings.project / "Dockerfile", settings.project / "docker" / "Dockerfile"]
+    found = [settings.project / layout.BASELINE_DOCKERFILE, settings.project / layout.DOCKERFILE]
     return [dockerfile_mod.parse_file(p) for p in found if p.is_file()]
 
 
 def plan_dockerignore(settings: Settings, *, force: bool = False) -> DockerignoreStep:
     options = dockerignore.IgnoreOptions(include_tests=True, state_dir=settings.state_dir)
-    existing = settings.project / ".dockerignore"
+    existing = settings.project / layout.DOCKERIGNORE
     # Once the file is dockyard's, "before" still means the project as it was: without one, and
     # without dockyard's own state directory (whose report would otherwise measure itself).
     ours = existing.is_file() and writer.is_generated(existing)
-    mine = (".dockerignore",) if ours else dockerignore.read_dockerignore(existing)
+    mine = (layout.DOCKERIGNORE,) if ours else dockerignore.read_dockerignore(existing)
     current = (*mine, settings.state_dir)
     generated = dockerignore.generate(
         settings.project, project_dockerfiles(settings), options, current=current
@@ -110,11 +117,11 @@ def plan_dockerignore(settings: Settings, *, force: bool = False) -> Dockerignor
             hint="the Dockerfile reads paths the build context does not send; fix the COPY or .dockerignore",
         )
     files: dict[Path | str, GeneratedFile] = {
-        ".dockerignore": GeneratedFile(generated.text, source="dockyard's Python .dockerignore")
+        layout.DOCKERIGNORE: GeneratedFile(generated.text, source="dockyard's Python .dockerignore")
     }
     report = "\n".join(["# Build context before and after the generated .dockerignore", "", "```"])
     report += "\n" + "\n".join(dockerignore.report_lines(generated)) + "\n```\n"
-    files[f"{settings.state_dir}/context-report.md"] = GeneratedFile(report, source=".dockerignore")
+    files[layout.context_report(settings)] = GeneratedFile(report, source=layout.DOCKERIGNORE)
     return DockerignoreStep(
         writer.plan_writes(settings.project, files, force=force, state_dir=settings.state_dir), generated
     )
@@ -124,14 +131,13 @@ def plan_dockerignore(settings: Settings, *, force: bool = False) -> Dockerignor
 
 
 def baseline_dir(settings: Settings) -> Path:
-    return settings.state_path / "baseline"
+    return layout.baseline_dir(settings)
 
 
 def baseline_current(settings: Settings) -> bool:
     """A saved baseline exists, and it measured the Dockerfile the project has now."""
-    folder = baseline_dir(settings)
-    saved, result = folder / "Dockerfile", folder / "result.json"
-    current = settings.project / "Dockerfile"
+    saved, result = layout.baseline_copy(settings), layout.baseline_result(settings)
+    current = settings.project / layout.BASELINE_DOCKERFILE
     return (
         saved.is_file()
         and result.is_file()
@@ -142,10 +148,9 @@ def baseline_current(settings: Settings) -> bool:
 
 def save_baseline(settings: Settings, doc: dict[str, object]) -> list[Path]:
     """The result and a copy of the Dockerfile it measured, so phase 5 can re-measure both."""
-    folder = baseline_dir(settings)
-    result, copy = folder / "result.json", folder / "Dockerfile"
-    writer.atomic_write_text(result, json.dumps(doc, indent=2) + "\n")
-    writer.atomic_write_bytes(copy, (settings.project / "Dockerfile").read_bytes())
+    result, copy = layout.baseline_result(settings), layout.baseline_copy(settings)
+    atomic_write_text(result, json.dumps(doc, indent=2) + "\n")
+    atomic_write_bytes(copy, (settings.project / layout.BASELINE_DOCKERFILE).read_bytes())
     return [result, copy]
 
 
@@ -183,7 +188,7 @@ def decide_branch(settings: Settings) -> BranchDecision:
         return BranchDecision(
             "stay",
             f"the working tree has uncommitted changes: staying on {current or 'a detached HEAD'} "
-            f"(commit or stash them yourself, then run `invoke phase1.branch`)",
+            f"(commit or stash them yourself, then run `dockyard phase1.branch`)",
         )
     exists = process.run(
         ["git", "-C", str(settings.project), "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
@@ -201,3 +206,136 @@ def branch_argv(settings: Settings, decision: BranchDecision) -> list[str] | Non
     if decision.action == "switch":
         return ["git", "-C", str(settings.project), "switch", settings.branch]
     return None
+
+
+# --- the steps, as reports -----------------------------------------------------------------------------
+
+
+def _plans_report(name: str, plans: list[WritePlan], *, dry: bool, findings: tuple[str, ...]) -> StepReport:
+    files = tuple(f for plan in plans for f in write_files.write(plan, dry=dry))
+    return StepReport(
+        name=name,
+        status=Status(write_files.status_of(files, dry=dry)),
+        files=files,
+        findings=tuple(_finding(line) for line in findings),
+    )
+
+
+def _finding(line: str) -> Finding:
+    level, _, rest = line.partition(": ")
+    if level in ("error", "warning", "info"):
+        return Finding(level=Level(level), message=rest)
+    return Finding(level=Level.INFO, message=line)
+
+
+def requirements_step(settings: Settings, *, dry: bool = False, force: bool = False) -> StepReport:
+    """Split requirements into base/ml/test/dev .in files and lock them with hashes."""
+    step = plan_requirements(settings, force=force)
+    return _plans_report("requirements", list(step.plans()), dry=dry, findings=step.findings)
+
+
+def dockerignore_step(settings: Settings, *, dry: bool = False, force: bool = False) -> StepReport:
+    """Write .dockerignore and the before/after report of the build context."""
+    step = plan_dockerignore(settings, force=force)
+    done = _plans_report(layout.DOCKERIGNORE, [step.plan], dry=dry, findings=())
+    return dataclasses.replace(done, text="\n".join(step.report()))
+
+
+def baseline_step(
+    settings: Settings,
+    *,
+    dry: bool = False,
+    scenario: str | None = None,
+    allow_prune: bool = False,
+    rebaseline: bool = False,
+    measure: bool = True,
+    progress: Progress = no_progress,
+) -> StepReport:
+    """Benchmark the project's current Dockerfile and save it as the baseline (once per Dockerfile)."""
+    name = "baseline"
+    where = baseline_dir(settings).relative_to(settings.project).as_posix()
+    if not (settings.project / layout.BASELINE_DOCKERFILE).is_file():
+        return StepReport(
+            name=name, status=Status.SKIPPED, summary="no Dockerfile in the project: nothing to measure"
+        )
+    if baseline_current(settings) and not rebaseline:
+        return StepReport(
+            name=name,
+            status=Status.CURRENT,
+            summary=f"{where} measured this Dockerfile (--rebaseline to measure again)",
+        )
+    if not measure:
+        return StepReport(
+            name=name,
+            status=Status.SKIPPED,
+            summary="not needed here; `dockyard phase1.baseline` measures it",
+        )
+    chosen = scenario or ("cold,noop,code,deps" if allow_prune else "noop,code,deps")
+    options = Options(scenarios=parse_scenarios(chosen), runs=settings.bench_runs, allow_prune=allow_prune)
+    if dry:
+        return StepReport(
+            name=name,
+            status=Status.PLANNED,
+            summary=f"would benchmark Dockerfile ({chosen}, {settings.bench_runs} runs), save it in {where}",
+        )
+    variants = [Variant(name="baseline", dockerfile=layout.BASELINE_DOCKERFILE)]
+    doc, note = run_benchmark(Engine.connect(settings), variants, options, progress=progress)
+    saved = save_baseline(settings, doc)
+    return StepReport(
+        name=name,
+        status=Status.DONE,
+        summary=f"saved in {where}",
+        findings=(Finding(level=Level.INFO, message=f"build cache: {note}"),) if note else (),
+        text=bench_report.table(doc),
+        data={"written": [p.relative_to(settings.project).as_posix() for p in saved]},
+    )
+
+
+def branch_step(settings: Settings, *, dry: bool = False) -> StepReport:
+    """Create or switch to the docker-optimization branch (never stashes or discards work)."""
+    decision = decide_branch(settings)
+    argv = branch_argv(settings, decision)
+    if argv is None:
+        status = Status.CURRENT if decision.action == "stay" else Status.SKIPPED
+    elif dry:
+        status = Status.PLANNED
+    else:
+        process.run(argv)
+        status = Status.DONE
+    return StepReport(name="branch", status=status, summary=decision.message)
+
+
+def run(
+    settings: Settings,
+    *,
+    dry: bool = False,
+    force: bool = False,
+    branch: bool = True,
+    scenario: str | None = None,
+    allow_prune: bool = False,
+    rebaseline: bool = False,
+    measure_baseline: bool = True,
+    progress: Progress = no_progress,
+) -> StepReport:
+    """Every phase-1 step; each is skipped when current, so later phases call this first."""
+    steps: list[StepReport] = []
+    if branch:
+        progress("phase 1: branch")
+        steps.append(branch_step(settings, dry=dry))
+    progress("phase 1: baseline")
+    steps.append(
+        baseline_step(
+            settings,
+            dry=dry,
+            scenario=scenario,
+            allow_prune=allow_prune,
+            rebaseline=rebaseline,
+            measure=measure_baseline,
+            progress=progress,
+        )
+    )
+    progress("phase 1: requirements")
+    steps.append(requirements_step(settings, dry=dry, force=force))
+    progress("phase 1: .dockerignore")
+    steps.append(dockerignore_step(settings, dry=dry, force=force))
+    return phase_report("phase1", steps, dry=dry)

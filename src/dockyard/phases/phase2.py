@@ -1,12 +1,12 @@
 """Phase 2, the optimized build: render, lint, build, smoke-test, measure against the baseline.
 
-The decisions live in :mod:`dockyard.phases.phase2_plan`; this module carries them out. Each
-action returns a small record so the task can print a summary table of what changed and what
-it gained.
+The decisions live in :mod:`dockyard.phases.phase2_plan`; this module carries them out, each step
+returning a report, after bringing phase 1's outputs up to date.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import urllib.error
@@ -15,19 +15,38 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard import process, wheelhouse
+from dockyard import layout, process, ui, wheelhouse
+from dockyard.bench import report as bench_report
+from dockyard.bench import results, stats
+from dockyard.bench.model import Variant
+from dockyard.bench.runner import Options
 from dockyard.config import Settings
-from dockyard.engine import Engine
+from dockyard.engine import BuildRequest, Engine
 from dockyard.engine import cli as docker_cli
 from dockyard.errors import DockyardError, InputError
-from dockyard.phases.phase2_plan import plan_dockerfile
+from dockyard.phases import files as write_files
+from dockyard.phases import phase1
+from dockyard.phases.benchmark import run_benchmark
+from dockyard.phases.build import build_report, measured_build
+from dockyard.phases.phase2_plan import app_port, current_dockerfile, plan_dockerfile
+from dockyard.phases.report import (
+    Finding,
+    Level,
+    Measurement,
+    Progress,
+    Status,
+    StepReport,
+    Table,
+    no_progress,
+    phase_report,
+)
 from dockyard.render import dockerfile as render_dockerfile
 from dockyard.render import writer
 from dockyard.render.writer import GeneratedFile, WritePlan
 from dockyard.scan import SCANNERS, ScanResult, at_or_above
 
-DOCKERFILE = "docker/Dockerfile"
-RUNTIME_TARGET = "runtime"
+DOCKERFILE = layout.DOCKERFILE
+RUNTIME_TARGET = layout.RUNTIME_TARGET
 
 
 def plan_files(
@@ -43,7 +62,9 @@ def plan_files(
             notes.append(f"installing offline from {wheelhouse.DIRNAME}/ (its key matches the locks)")
         else:
             stale = ", ".join(s.name for s in state.stale)
-            notes.append(f"{wheelhouse.DIRNAME}/ is stale ({stale}): not used; `invoke wheels` refreshes it")
+            notes.append(
+                f"{wheelhouse.DIRNAME}/ is stale ({stale}): not used; `dockyard wheels` refreshes it"
+            )
     text = render_dockerfile.render(plan)
     files: dict[Path | str, GeneratedFile] = {
         DOCKERFILE: GeneratedFile(text, source="requirements/*.txt and [tool.dockyard] settings")
@@ -75,7 +96,7 @@ class LintReport:
 
 
 def lint(settings: Settings, dockerfile: Path) -> LintReport:
-    config = settings.project / ".hadolint.yaml"
+    config = settings.project / layout.HADOLINT_CONFIG
     results = (
         SCANNERS["hadolint"].scan(dockerfile, config=config if config.is_file() else None),
         SCANNERS["trivy-config"].scan(dockerfile),
@@ -139,3 +160,169 @@ def _running(docker: str, name: str) -> bool:
         [docker, "inspect", "--format", "{{json .State.Running}}", name], check=False, echo=False
     )
     return result.returncode == 0 and json.loads(result.stdout or "false") is True
+
+
+# --- the phase, as reports ---------------------------------------------------------------------------
+
+
+def dockerfile_step(
+    settings: Settings, *, dry: bool = False, force: bool = False, engine: Engine | None = None
+) -> StepReport:
+    """Render docker/Dockerfile from phase 1's locks and write it (skipped when current)."""
+    if dry and not (settings.project / layout.requirements_lock(settings, "base")).is_file():
+        return StepReport(
+            name=DOCKERFILE,
+            status=Status.SKIPPED,
+            summary="rendered from phase 1's locks, which this dry run does not write; "
+            "after `dockyard phase1`, `dockyard phase2 --dry-run` shows its diff",
+        )
+    plan, notes = plan_files(settings, force=force, docker=engine.docker if engine else None)
+    files = write_files.write(plan, dry=dry)
+    return StepReport(
+        name=DOCKERFILE,
+        status=Status(write_files.status_of(files, dry=dry)),
+        files=files,
+        findings=tuple(Finding(level=Level.INFO, message=note) for note in notes),
+    )
+
+
+def outputs(
+    settings: Settings,
+    *,
+    dry: bool = False,
+    force: bool = False,
+    branch: bool = True,
+    measure_baseline: bool = True,
+    engine: Engine | None = None,
+    progress: Progress = no_progress,
+) -> list[StepReport]:
+    """Phase 1's outputs, then the Dockerfile: what later phases build on, each skipped when current."""
+    first = phase1.run(
+        settings, dry=dry, force=force, branch=branch, measure_baseline=measure_baseline, progress=progress
+    )
+    progress(f"phase 2: {DOCKERFILE}")
+    return [first, dockerfile_step(settings, dry=dry, force=force, engine=engine)]
+
+
+def lint_step(settings: Settings) -> StepReport:
+    """hadolint and trivy on the Dockerfile; raises InputError when it fails the gate."""
+    dockerfile = settings.project / DOCKERFILE
+    checked = lint(settings, dockerfile)
+    require_clean(checked, dockerfile)
+    rows = checked.rows()
+    return StepReport(
+        name="lint",
+        status=Status.DONE,
+        summary="; ".join(f"{tool}: {result}" for tool, result in rows),
+        tables=(Table.of("", ["check", "result"], rows),),
+    )
+
+
+def smoke_step(settings: Settings, engine: Engine, image: str) -> StepReport:
+    port = app_port(settings, current_dockerfile(settings))
+    if not (port and settings.health_path):
+        return StepReport(
+            name="smoke test",
+            status=Status.SKIPPED,
+            summary="not a network service (app_port 0 or no health_path)",
+        )
+    smoked = smoke_test(engine, image, port=port, health_path=settings.health_path)
+    return StepReport(
+        name="smoke test",
+        status=Status.DONE,
+        summary=f"{smoked.url} answered after {smoked.seconds_to_healthy:.1f}s: {smoked.body[:80]}",
+        measurements=(Measurement(name="seconds to healthy", value=smoked.seconds_to_healthy, unit="s"),),
+    )
+
+
+def quick_bench_step(
+    settings: Settings, engine: Engine, *, runs: int, progress: Progress = no_progress
+) -> StepReport:
+    """The code-change rebuild, baseline against optimized, ``runs`` times each."""
+    name = "quick benchmark"
+    if not (settings.project / layout.BASELINE_DOCKERFILE).is_file():
+        return StepReport(name=name, status=Status.SKIPPED, summary="no baseline Dockerfile to compare with")
+    variants = [
+        Variant(name="baseline", dockerfile=layout.BASELINE_DOCKERFILE),
+        Variant(name="optimized", dockerfile=DOCKERFILE, target=RUNTIME_TARGET),
+    ]
+    doc, _note = run_benchmark(engine, variants, Options(scenarios=("code",), runs=runs), progress=progress)
+    result = results.from_document(doc)
+    before, after = result.variant("baseline"), result.variant("optimized")
+    code_before = before.scenarios["code"].summary.median
+    code_after = after.scenarios["code"].summary.median
+    speed = stats.speedup(code_before, code_after)
+    measured = [
+        Measurement(
+            name="image size",
+            value=float(after.image_bytes or 0),
+            unit="B",
+            baseline=float(before.image_bytes or 0),
+        ),
+        Measurement(name="code-change rebuild (median)", value=code_after, unit="s", baseline=code_before),
+    ]
+    if speed:
+        measured.append(Measurement(name="code-change speedup", value=speed, unit="x"))
+    return StepReport(
+        name=name,
+        status=Status.DONE,
+        summary=f"code-change rebuild, {runs} runs, baseline vs optimized",
+        measurements=tuple(measured),
+        text=bench_report.table(result),
+    )
+
+
+def _summary_rows(steps: list[StepReport]) -> list[tuple[str, str]]:
+    rows = [("generated", DOCKERFILE)]
+    for step in steps:
+        if step.name in ("lint", "smoke test"):
+            rows.append((step.name, step.summary if step.status is Status.DONE else str(step.status)))
+        elif step.name == "build":
+            rows.append(("this build", step.summary))
+        elif step.name == "quick benchmark" and step.status is Status.DONE:
+            for m in step.measurements:
+                if m.unit == "B" and m.baseline is not None:
+                    rows.append((m.name, f"{ui.human_bytes(m.baseline)} -> {ui.human_bytes(m.value)}"))
+                elif m.unit == "s" and m.baseline is not None:
+                    speed = next((x.value for x in step.measurements if x.unit == "x"), None)
+                    faster = f" ({speed:.1f}x faster)" if speed else ""
+                    rows.append((m.name, f"{ui.seconds(m.baseline)} -> {ui.seconds(m.value)}{faster}"))
+    return rows
+
+
+def run(
+    settings: Settings,
+    *,
+    dry: bool = False,
+    force: bool = False,
+    runs: int = 2,
+    bench: bool = True,
+    smoke: bool = True,
+    branch: bool = True,
+    engine: Engine | None = None,
+    progress: Progress = no_progress,
+) -> StepReport:
+    """Phase 1's outputs, then the Dockerfile written, linted, built, smoke-tested and measured."""
+    if engine is None and not dry:
+        engine = Engine.connect(settings)
+    steps = outputs(settings, dry=dry, force=force, branch=branch, engine=engine, progress=progress)
+    if engine is None:
+        steps.append(
+            StepReport(name="lint, build, smoke test, benchmark", status=Status.SKIPPED, summary="dry run")
+        )
+        return phase_report("phase2", steps, dry=True)
+    progress("phase 2: lint")
+    steps.append(lint_step(settings))
+    tag = f"{settings.project.name.lower()}:dockyard"
+    request = BuildRequest(
+        context=settings.project, dockerfile=settings.project / DOCKERFILE, target=RUNTIME_TARGET, tags=(tag,)
+    )
+    built = measured_build(engine, request, label="phase2", progress=progress)
+    steps.append(build_report(built))
+    if smoke:
+        progress("phase 2: smoke test")
+        steps.append(smoke_step(settings, engine, built.image_id))
+    if bench:
+        steps.append(quick_bench_step(settings, engine, runs=runs, progress=progress))
+    done = phase_report("phase2", steps, dry=False)
+    return dataclasses.replace(done, tables=(Table.of("phase 2 summary", ["", ""], _summary_rows(steps)),))

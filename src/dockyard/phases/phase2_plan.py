@@ -100,7 +100,7 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
         raise InputError(
             f"no locked runtime requirements in {reqs}/",
             path=str(project / reqs),
-            hint="run `invoke phase1` first: it splits and locks requirements",
+            hint="run `dockyard phase1` first: it splits and locks requirements",
         )
     install_project = installs_project(project)
     paths = [] if install_project else runtime_paths(project)

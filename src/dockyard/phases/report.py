@@ -38,6 +38,10 @@ class FileResult:
     diff: str = ""  # unified diff, for dry runs (shown with -v)
 
 
+#: Writer actions that leave the file as it is.
+QUIET_ACTIONS = frozenset({"unchanged"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Finding:
     level: Level
@@ -81,8 +85,14 @@ class StepReport:
     findings: tuple[Finding, ...] = ()
     measurements: tuple[Measurement, ...] = ()
     tables: tuple[Table, ...] = ()
+    text: str = ""  # a preformatted block (a benchmark table), shown after the tables
     steps: tuple[StepReport, ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)  # JSON-able details for --json
+
+    @property
+    def changed(self) -> bool:
+        """Whether it (or a step) wrote a file; a later step uses it to tell "current" from "done"."""
+        return any(f.action not in QUIET_ACTIONS for s in self.walk() for f in s.files)
 
     @property
     def failed(self) -> bool:
@@ -120,9 +130,24 @@ def _json(report: StepReport) -> dict[str, Any]:
             {"title": t.title, "headers": list(t.headers), "rows": [list(r) for r in t.rows]}
             for t in report.tables
         ],
+        "text": report.text,
         "data": dict(report.data),
         "steps": [_json(step) for step in report.steps],
     }
+
+
+def phase_report(name: str, steps: list[StepReport], *, dry: bool) -> StepReport:
+    """A phase: its steps, and a one-line summary of what they did."""
+    counts: dict[str, int] = {}
+    for step in steps:
+        counts[str(step.status)] = counts.get(str(step.status), 0) + 1
+    failed = any(step.failed for step in steps)
+    idle = all(step.status in (Status.CURRENT, Status.SKIPPED) for step in steps)
+    status = Status.FAILED if failed else Status.PLANNED if dry else Status.CURRENT if idle else Status.DONE
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items()) + (
+        " (dry run: nothing changed)" if dry else ""
+    )
+    return StepReport(name=name, status=status, summary=summary, steps=tuple(steps))
 
 
 #: How a phase tells the task what it is doing while it works (the live status line); never output.

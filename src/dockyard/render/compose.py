@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
+from dockyard import layout
 from dockyard.render import templating
 
 #: The image's WORKDIR (templates/Dockerfile.j2): targets of syncs and mounts live below it.
 APP_DIR = "/app"
-COMPOSE_DIR = "docker"
-COMPOSE_FILE = f"{COMPOSE_DIR}/compose.yaml"
-DEV_FILE = f"{COMPOSE_DIR}/compose.dev.yaml"
+COMPOSE_DIR = layout.COMPOSE_DIR
+COMPOSE_FILE = layout.COMPOSE_FILE
+DEV_FILE = layout.DEV_COMPOSE_FILE
 SERVICE = "app"
 #: Paths a sync never copies: bytecode, caches and virtual environments made on the host.
 SYNC_IGNORE = (
@@ -165,7 +166,7 @@ class GuideMount:
 
 @dataclass(frozen=True, kw_only=True)
 class GuideCommand:
-    name: str  # the invoke task, e.g. dev.up
+    name: str  # the dockyard task, e.g. dev.up
     summary: str
     argv: str  # the compose command it runs, shell-quoted
 

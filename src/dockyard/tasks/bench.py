@@ -1,4 +1,4 @@
-"""``invoke bench``: measure variants side by side; ``bench.compare`` and ``bench.report``."""
+"""``dockyard bench``: measure variants side by side; ``bench.compare`` and ``bench.report``."""
 
 from __future__ import annotations
 
@@ -7,62 +7,14 @@ from typing import Any
 
 from invoke.collection import Collection
 
-from dockyard import ui
-from dockyard.bench import report, results
-from dockyard.bench.model import SCENARIOS, Variant
-from dockyard.bench.runner import Options, Runner, Step, bench_engine, parse_scenarios, parse_variant
+from dockyard import layout
+from dockyard.bench.model import SCENARIOS
+from dockyard.bench.runner import Options, parse_scenarios, parse_variant
 from dockyard.bench.scenarios import DEFAULT_PACKAGE
-from dockyard.config import Settings
 from dockyard.engine import Engine
-from dockyard.tasks._common import settings, task
-
-
-def default_variants(s: Settings) -> list[Variant]:
-    found = [Variant(name="current", dockerfile="Dockerfile")] if (s.project / "Dockerfile").is_file() else []
-    if (s.project / "docker" / "Dockerfile").is_file():
-        found.append(Variant(name="optimized", dockerfile="docker/Dockerfile", target="runtime"))
-    return found
-
-
-def bench_dir(s: Settings) -> Path:
-    return s.state_path / "bench"
-
-
-def history_path(s: Settings) -> Path:
-    return bench_dir(s) / "history.jsonl"
-
-
-def latest_path(s: Settings) -> Path:
-    return bench_dir(s) / "latest.json"
-
-
-def run_benchmark(engine_in: Engine, variants: list[Variant], options: Options) -> dict[str, Any]:
-    """Run with a live status line (which build, and an estimate of what is left)."""
-    engine, cache_note = bench_engine(engine_in)
-    if "cold" in options.scenarios or engine is not engine_in:
-        ui.echo(f"build cache: {cache_note}")
-    status = ui.StatusLine()
-    where = {"text": ""}
-
-    def progress(index: int, total: int, step: Step, left: float | None) -> None:
-        eta = f", ~{_minutes(left)} left" if left is not None else ""
-        where["text"] = f"build {index}/{total}: {step.label(options.runs)}{eta}"
-        status.update(where["text"])
-
-    def build_step(name: str) -> None:
-        if status.live:
-            status.update(f"{where['text']} | {name[:50]}")
-
-    runner = Runner(engine, engine.settings.project, tuple(variants), options, progress, build_step)
-    try:
-        measurements = runner.run()
-    finally:
-        status.close()
-    return results.to_document(measurements)
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.0f}m{seconds % 60:02.0f}s" if seconds >= 60 else f"{seconds:.0f}s"
+from dockyard.errors import ConfigError
+from dockyard.phases import benchmark
+from dockyard.tasks._common import emit, progress, settings, task
 
 
 @task(
@@ -74,7 +26,7 @@ def _minutes(seconds: float) -> str:
         "runs": "repeats per scenario (default: bench_runs setting, 3)",
         "allow_prune": "let the cold scenario empty the build cache (layers and cache mounts): with buildx "
         "only that of dockyard's own builder instance 'dockyard-bench', else the daemon's",
-        "json": "also write the result document here",
+        "json": "also write the result document here (the report, with --json -, goes to stdout)",
         "code_file": "source file the code scenario edits (default: picked automatically)",
         "package": "package the deps scenario adds, in successive versions (default: six)",
         "history": "append the result to .dockyard/bench/history.jsonl (default: yes)",
@@ -95,7 +47,7 @@ def run(
 ) -> None:
     """Benchmark cold, no-change, code-change and dependency-change builds, variants side by side."""
     s = settings(project, docker=docker, bench_runs=runs)
-    variants = [parse_variant(v) for v in variant] if variant else default_variants(s)
+    variants = [parse_variant(v) for v in variant] if variant else benchmark.default_variants(s)
     options = Options(
         scenarios=parse_scenarios(scenario) if scenario else SCENARIOS,
         runs=s.bench_runs,
@@ -103,35 +55,34 @@ def run(
         code_file=Path(code_file) if code_file else None,
         package=package or DEFAULT_PACKAGE,
     )
-    engine = Engine.connect(s)
-    doc = run_benchmark(engine, variants, options)
-    results.write_result(latest_path(s), doc)
-    if json:
-        results.write_result(Path(json), doc)
-    if history:
-        results.append_history(history_path(s), doc)
-    ui.echo(report.table(doc))
-    ui.echo(f"\nresult: {latest_path(s)}" + (f" and {json}" if json else ""))
+    out = Path(json) if json and json != "-" else None
+    with progress() as on_progress:
+        report = benchmark.bench(
+            s, Engine.connect(s), variants, options, json_out=out, history=history, progress=on_progress
+        )
+    emit(report, json="-" if json == "-" else None)
 
 
 @task(
     help={
-        "baseline": "result document (JSON) to compare against",
+        "baseline": "result document (JSON) to compare against (required)",
         "result": "new result document (default: the project's latest benchmark)",
         "threshold": "percent slower than the baseline median that counts as a regression (default 10)",
     }
 )
 def compare(
-    c: Any, baseline: str, result: str | None = None, threshold: float = 10.0, project: str | None = None
+    c: Any,
+    baseline: str | None = None,
+    result: str | None = None,
+    threshold: float = 10.0,
+    project: str | None = None,
+    json: str | None = None,
 ) -> None:
-    """Compare a result with a baseline; exit non-zero on a regression beyond the threshold."""
-    s = settings(project)
-    old = results.read_result(Path(baseline))
-    new = results.read_result(Path(result) if result else latest_path(s))
-    comparison = results.compare(old, new, threshold_pct=threshold)
-    ui.echo(report.comparison_table(comparison))
-    results.check(comparison)
-    ui.echo(f"\nno regression beyond {threshold:g}%")
+    """Compare a result with a baseline; exit 9 on a regression beyond the threshold."""
+    if not baseline:
+        raise ConfigError("--baseline is required", hint="e.g. --baseline .dockyard/baseline/result.json")
+    new = Path(result) if result else layout.bench_latest(settings(project))
+    emit(benchmark.compare(Path(baseline), new, threshold=threshold), json=json)
 
 
 @task(
@@ -141,16 +92,17 @@ def compare(
         "out": "directory for benchmark.md and benchmark.png (default: <project>/docs)",
     },
 )
-def report_(c: Any, result: str | None = None, out: str | None = None, project: str | None = None) -> None:
-    """Write the benchmark as Markdown tables and a PNG bar chart, for the docs."""
+def report_(
+    c: Any,
+    result: str | None = None,
+    out: str | None = None,
+    project: str | None = None,
+    json: str | None = None,
+) -> None:
+    """Write the benchmark as Markdown tables and, with dockyard[charts], a PNG bar chart."""
     s = settings(project)
-    doc = results.read_result(Path(result) if result else latest_path(s))
-    folder = Path(out) if out else s.project / "docs"
-    from dockyard.render.writer import atomic_write_text
-
-    atomic_write_text(folder / "benchmark.md", report.markdown(doc))
-    report.chart_png(doc, folder / "benchmark.png")
-    ui.echo(f"wrote {folder / 'benchmark.md'} and {folder / 'benchmark.png'}")
+    source = Path(result) if result else layout.bench_latest(s)
+    emit(benchmark.write_report(source, Path(out) if out else s.project / layout.BENCH_DOCS_DIR), json=json)
 
 
 bench = Collection("bench")

@@ -1,39 +1,25 @@
-"""Engine tasks: ``doctor`` (what can this machine do) and ``build`` (one measured build)."""
+"""``dockyard doctor`` (what can this machine do) and ``dockyard build`` (one measured build)."""
 
 from __future__ import annotations
 
-import json as jsonlib
-from pathlib import Path
 from typing import Any
 
-from invoke.exceptions import Exit
-
-from dockyard import ui
 from dockyard.engine import BuildRequest, Engine
-from dockyard.engine.build import BuildResult, describe_step, step_table, summary_rows
-from dockyard.engine.probe import probe
-from dockyard.tasks._common import settings, task
+from dockyard.phases.build import build as build_step
+from dockyard.phases.doctor import doctor as doctor_step
+from dockyard.tasks._common import emit, progress, settings, task
 
 
 @task(help={"builder": "auto, buildx or buildkit"})
-def doctor(c: Any, project: str | None = None, docker: str | None = None, builder: str | None = None) -> None:
+def doctor(
+    c: Any,
+    project: str | None = None,
+    docker: str | None = None,
+    builder: str | None = None,
+    json: str | None = None,
+) -> None:
     """Check the Docker engine: client, daemon, BuildKit builder, compose v2, hadolint."""
-    s = settings(project, docker=docker, builder=builder)
-    caps = probe(s)
-    ui.echo(ui.table(caps.rows(), ["check", "result"]))
-    problems = caps.problems()
-    if problems:
-        raise Exit(message="\n".join(f"- {p}" for p in problems), code=4)
-    ui.echo(f"\nok: BuildKit builds will use `{caps.builder}`")
-
-
-def measured_build(engine: Engine, request: BuildRequest, *, label: str) -> BuildResult:
-    """Build with a live one-line status of the current step."""
-    status = ui.StatusLine()
-    try:
-        return engine.build(request, label=label, on_step=lambda step: status.update(describe_step(step)))
-    finally:
-        status.close()
+    emit(doctor_step(settings(project, docker=docker, builder=builder)), json=json)
 
 
 @task(
@@ -41,7 +27,6 @@ def measured_build(engine: Engine, request: BuildRequest, *, label: str) -> Buil
         "dockerfile": "Dockerfile to build, relative to the project (default: Dockerfile)",
         "target": "build stage to stop at",
         "tag": "image name to tag the result with (default: <project>:dockyard)",
-        "json": "also write the measurements as JSON to this file",
         "no_cache": "ignore the build cache (cache mounts are kept)",
     }
 )
@@ -57,7 +42,6 @@ def build(
 ) -> None:
     """Build the project with BuildKit and report each step: cached or executed, and its time."""
     s = settings(project, docker=docker)
-    engine = Engine.connect(s)
     request = BuildRequest(
         context=s.project,
         dockerfile=s.project / (dockerfile or "Dockerfile"),
@@ -65,13 +49,6 @@ def build(
         tags=(tag or f"{s.project.name.lower()}:dockyard",),
         no_cache=no_cache,
     )
-    result = measured_build(engine, request, label=s.project.name)
-    ui.echo(step_table(result))
-    ui.echo()
-    ui.echo(ui.table(summary_rows(result), ["", ""], fmt="plain"))
-    if json:
-        from dockyard.render.writer import atomic_write_bytes
-
-        out = Path(json)
-        atomic_write_bytes(out, (jsonlib.dumps(result.as_json(), indent=2) + "\n").encode())
-        ui.echo(f"wrote {out}")
+    with progress() as on_progress:
+        report = build_step(Engine.connect(s), request, label=s.project.name, progress=on_progress)
+    emit(report, json=json)

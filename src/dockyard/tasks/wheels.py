@@ -1,36 +1,24 @@
-"""``invoke wheels``: build the wheelhouse for the locked requirements (see :mod:`dockyard.wheelhouse`)."""
+"""``dockyard wheels``: build the wheelhouse for the locked requirements (see :mod:`dockyard.wheelhouse`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dockyard import ui, wheelhouse
 from dockyard.engine import Engine
-from dockyard.engine.build import describe_step
-from dockyard.phases.phase2_plan import plan_dockerfile
-from dockyard.tasks._common import settings, task
+from dockyard.phases.wheels import wheels as wheels_step
+from dockyard.tasks._common import emit, progress, settings, task
 
 
 @task(help={"force": "rebuild every wheel set, even those whose key matches"})
-def wheels(c: Any, project: str | None = None, docker: str | None = None, force: bool = False) -> None:
+def wheels(
+    c: Any,
+    project: str | None = None,
+    docker: str | None = None,
+    force: bool = False,
+    json: str | None = None,
+) -> None:
     """Build wheels for the locked requirements in the target's base image, into .wheelhouse/."""
     s = settings(project, docker=docker)
-    plan = plan_dockerfile(s)
-    engine = Engine.connect(s)
-    status = ui.StatusLine()
-    try:
-        report = wheelhouse.build(
-            engine,
-            plan,
-            s.project,
-            state_dir=s.state_dir,
-            force=force,
-            on_step=lambda step: status.update(describe_step(step)),
-        )
-    finally:
-        status.close()
-    ui.echo(ui.table(report.rows(), ["set", "from", "wheels"]))
-    if report.built:
-        ui.echo(f"\nbuilt {len(report.built)} set(s) in {ui.seconds(report.seconds)}; log: {report.log_path}")
-    else:
-        ui.echo(f"\nup to date: {report.before.directory} (--force rebuilds it)")
+    with progress() as on_progress:
+        report = wheels_step(s, Engine.connect(s), force=force, progress=on_progress)
+    emit(report, json=json)
