@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "package"]
 nox.options.reuse_existing_virtualenvs = True
+
+NO_MATPLOTLIB = "import importlib.util, sys; sys.exit(importlib.util.find_spec('matplotlib') is not None)"
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -38,13 +42,38 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on src/."""
+    """mypy --strict on src/, and on tests/ with the relaxed settings of pyproject.toml."""
     install(session, "base", "ml", "test", "dev")
     session.run("mypy", "--strict", "src/dockyard")
+    session.run("mypy", "tests")
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build the sdist and wheel; install the wheel in a fresh venv without the charts extra; run it."""
+    install(session, "base")  # uv builds
+    dist = Path(session.create_tmp()) / "dist"
+    session.run("uv", "build", "--sdist", "--wheel", "--out-dir", str(dist))
+    venv = Path(session.create_tmp()) / "wheel-venv"
+    session.run(
+        "uv", "venv", "--quiet", "--clear", "--python", session.virtualenv.location + "/bin/python", str(venv)
+    )
+    python, dockyard = str(venv / "bin" / "python"), str(venv / "bin" / "dockyard")
+    (wheel,) = dist.glob("dockyard-*.whl")
+    session.run("uv", "pip", "install", "--quiet", "--python", python, str(wheel))
+    session.run(python, "-c", NO_MATPLOTLIB, external=True)
+    session.run(dockyard, "--help", external=True)
+    session.run(dockyard, "doctor", external=True)
+    out = Path(session.create_tmp()) / "report"
+    session.run(
+        dockyard, "bench.report", "--result", "docs/benchmark-example.json", "--out", str(out), external=True
+    )
+    if not (out / "benchmark.md").is_file() or (out / "benchmark.png").exists():
+        session.error("without matplotlib, bench.report must write benchmark.md and no chart")
 
 
 @nox.session(default=False)
 def demo(session: nox.Session) -> None:
     """The main job: the whole rollout on a scratch copy of the bundled example."""
     install(session, "base", "ml")
-    session.run("invoke", "demo", *session.posargs)
+    session.run("dockyard", "demo", *session.posargs)

@@ -26,8 +26,18 @@ COMPOSE_DIR = "docker"
 COMPOSE_FILE = f"{COMPOSE_DIR}/compose.yaml"
 DEV_COMPOSE_FILE = f"{COMPOSE_DIR}/compose.dev.yaml"
 DEV_GUIDE = "docs/development.md"
-#: The wheelhouse (see dockyard.wheelhouse for what is inside).
+#: The wheelhouse: one directory per wheel set (see dockyard.wheelhouse), and its manifest.
 WHEELHOUSE_DIR = ".wheelhouse"
+WHEELHOUSE_MANIFEST = "wheelhouse.json"
+#: In each wheel set: the lock the step installs (the project's lock plus hashes of wheels built from sdists)
+WHEELHOUSE_LOCK = "requirements.txt"
+#: ... and the sha256sum line of the project lock it was made from, checked before installing.
+LOCK_CHECKSUM = "lock.sha256"
+#: The sets that are not a project lock: uv itself, and the project's build backend.
+INSTALLER_SET = "installer"
+BUILD_SYSTEM_SET = "build-system"
+#: Where an install step of the generated Dockerfile mounts its wheel set.
+WHEELS_MOUNT = "/wheels"
 #: The split and locked requirement groups, in ``Settings.requirements_dir``.
 REQUIREMENT_GROUPS = ("base", "ml", "test", "dev")
 #: In ``Settings.state_dir``: the context report, the baseline, benchmark results, the writer's manifest.

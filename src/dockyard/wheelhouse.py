@@ -68,18 +68,22 @@ from dockyard.engine.builders import BuildRequest
 from dockyard.engine.cli import image_inspect_argv
 from dockyard.engine.progress import Step
 from dockyard.errors import DockyardError, InputError
-from dockyard.render.dockerfile import (
+from dockyard.layout import (
     BUILD_SYSTEM_SET,
     INSTALLER_SET,
     LOCK_CHECKSUM,
+    WHEELHOUSE_DIR,
     WHEELHOUSE_LOCK,
+    WHEELHOUSE_MANIFEST,
+)
+from dockyard.render.dockerfile import (
     DockerfilePlan,
     lock_mount_target,
     wheel_set_name,
 )
 
-DIRNAME = ".wheelhouse"
-MANIFEST = "wheelhouse.json"
+DIRNAME = WHEELHOUSE_DIR
+MANIFEST = WHEELHOUSE_MANIFEST
 SCHEMA = 1
 #: Part of every key: bump it when the builder changes in a way that changes the wheels.
 RECIPE = 1

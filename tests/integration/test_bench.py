@@ -7,6 +7,7 @@ import json
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-def bench(project: Path, variant: str, out: Path, *extra: str) -> dict[str, object]:
+def bench(project: Path, variant: str, out: Path, *extra: str) -> dict[str, Any]:
     result = dockyard_cli(
         "bench", "--project", str(project), "--variant", variant, "--scenario", "noop,code", "--runs", "2",
         "--json", str(out), *extra,

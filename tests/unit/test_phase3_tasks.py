@@ -10,6 +10,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 from dockyard.engine import compose
+from dockyard.phases import phase2
 from dockyard.phases import phase3 as phase
 from dockyard.render import compose as render
 from dockyard.tasks import dev, phase3
@@ -91,7 +92,7 @@ def test_phase3_dry(fake_process, tmp_path: Path, capsys, monkeypatch) -> None: 
         notes=("a note",),
     )
     monkeypatch.setattr(phase, "plan", lambda settings: plan)
-    monkeypatch.setattr(phase.phase2, "outputs", lambda settings, **kwargs: [])
+    monkeypatch.setattr(phase2, "outputs", lambda settings, **kwargs: [])
     (tmp_path / "docker").mkdir()
     (tmp_path / "docker" / "Dockerfile").write_text("FROM python:3.11-slim AS dev\n")
     phase3.phase3(Context(), project=str(tmp_path), dry_run=True)

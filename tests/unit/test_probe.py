@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def test_choose_builder(preference: str, buildx: str | None, native: bool, expec
 
 @pytest.fixture
 def fake_docker(fake_process, monkeypatch: pytest.MonkeyPatch, data_dir: Path):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(probe_mod.shutil, "which", lambda name: f"/fake/{name}")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/fake/{name}")
     monkeypatch.setattr(probe_mod, "docker_candidates", lambda docker: [])
     monkeypatch.setattr(probe_mod, "_hadolint_version", lambda: "2.15.1")
     fake_process.on(["/usr/bin/docker", "compose"], stdout='{"version":"v2.40.3"}')

@@ -97,8 +97,8 @@ def declared(*names: str, hint: str | None = None) -> Declared:
                 kind="index",
                 origin=Origin(path="requirements.txt", line=i + 1),
                 source="requirements.txt",
-                hint=hint,
-            )  # type: ignore[arg-type]
+                hint=hint,  # type: ignore[arg-type]
+            )
             for i, n in enumerate(names)
         ),
     )

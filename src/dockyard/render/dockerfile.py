@@ -19,6 +19,13 @@ from pathlib import PurePosixPath
 
 from jinja2 import Environment
 
+from dockyard.layout import (  # the wheelhouse's layout, which both sides agree on
+    BUILD_SYSTEM_SET,
+    INSTALLER_SET,
+    LOCK_CHECKSUM,
+    WHEELHOUSE_LOCK,
+    WHEELS_MOUNT,
+)
 from dockyard.render import templating
 
 UID = 10001
@@ -27,15 +34,6 @@ UV_VERSION = "0.13.8"
 UV = "/opt/uv/bin/uv"
 #: Where the ml lock is installed (its own stage, put on sys.path by a .pth file in the venv).
 ML_PREFIX = "/opt/ml"
-#: Where an install step mounts its wheel set.
-WHEELS_MOUNT = "/wheels"
-#: In each wheel set: the lock the step installs (the project's lock plus hashes of wheels built from sdists)
-WHEELHOUSE_LOCK = "requirements.txt"
-#: ... and the sha256sum line of the project lock it was made from, checked before installing.
-LOCK_CHECKSUM = "lock.sha256"
-#: The sets that are not a project lock: uv itself, and the project's build backend.
-INSTALLER_SET = "installer"
-BUILD_SYSTEM_SET = "build-system"
 
 
 @dataclass(frozen=True, kw_only=True)
