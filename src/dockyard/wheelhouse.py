@@ -1,48 +1,5 @@
-"""The wheelhouse: wheels for the locked requirements, built once for the target image and reused.
-
-**What.** ``dockyard wheels`` fills ``.wheelhouse/`` in the project with one *wheel set* per thing the
-generated Dockerfile installs: ``installer`` (uv itself, when the installer is uv), one set per lock
-(``base``, ``ml``, ``dev``, ``test``, named after ``requirements/<set>.txt``) and ``build-system`` (the
-project's ``[build-system] requires``, when the Dockerfile installs the project). With the wheelhouse in
-use (:func:`use`), every install step of the Dockerfile bind-mounts its set at ``/wheels`` and installs
-with ``--no-index --find-links /wheels``: no step needs a package index, and none needs a compiler (the
-apt build packages are left out of the builder stage).
-
-**Where the wheels are built.** In a small generated Dockerfile (:func:`builder_dockerfile`) that starts
-from the same base image, installs the same apt build packages, and runs ``python -m pip wheel`` once
-per set, each set in its own stage (they build in parallel and are cached apart). BuildKit exports the
-result with ``--output type=local`` (:class:`~dockyard.engine.builders.BuildRequest` ``output``), so no
-image or container is left behind. Same image, same Python, same platform: the wheels match the target
-by construction. pip copies a binary wheel that PyPI publishes for the target unchanged, and builds a
-wheel from the sdist only when there is none. The builder's context and Dockerfile are kept in
-``<state_dir>/wheelhouse-build/`` to read; its log goes beside the other build logs.
-
-**Key.** Each set has its own key: SHA-256 over the set's input bytes (the lock file as it is on disk),
-the base image ID and platform (``docker image inspect``), the apt build packages and :data:`RECIPE`
-(bumped when the builder changes). It is stored in the set's ``wheelhouse.json`` manifest, written last,
-so a set is either complete or missing. A set whose key matches is reused ("up to date"); otherwise it is
-rebuilt and swapped into place (``--force`` rebuilds every set, without the layer cache; pip's download
-cache is still used, and the files it serves are hash-checked). One set per lock keeps the Dockerfile's
-layering: a change to ``ml.txt`` rebuilds and invalidates only the ``ml`` set and the steps after it.
-
-**Hash checking stays valid.** The project locks pin every file by ``--hash``. ``pip wheel
---require-hashes`` checks every file it downloads against the lock, sdists included. A downloaded wheel is
-the very file the lock names, so its hash is already there. A wheel built here from an sdist is a new file
-with a new hash, so each set gets a *wheelhouse lock*, ``<set>/requirements.txt``: the project lock
-byte for byte, plus one ``--hash=sha256:...`` line on each requirement whose wheel was built here
-(:func:`wheelhouse_lock`). The install step runs ``--require-hashes -r /wheels/requirements.txt``: every
-wheel it installs still matches a hash, either the lock's own or that of a wheel built from an sdist
-whose lock hash pip checked. The trust chain is lock -> sdist -> wheel, and the extra hash is never
-anything but a wheel built in the builder from a checked sdist. So that a wheelhouse lock cannot silently
-outlive its project lock, each set also holds ``lock.sha256`` (the project lock's checksum in
-``sha256sum`` format) and the step runs ``sha256sum -c`` on the project lock, bind-mounted as before,
-before installing: if they differ, the build fails and says to run ``dockyard wheels``.
-``installer`` and ``build-system`` are not hash-checked, as they are not without a wheelhouse either.
-
-**Location.** ``.wheelhouse/`` at the project's top: it must be in the build context (bind mounts read
-from it), so not under ``.dockyard/``, which ``.dockerignore`` leaves out. Its leading dot keeps it out of
-the runtime image's COPY list and out of setuptools' flat-layout package discovery (a ``wheelhouse/``
-directory would be found as a second top-level package). A ``.gitignore`` inside keeps it out of git.
+"""The wheelhouse: wheels for the locked requirements, built once in the target's base image, keyed,
+and installed offline with their hashes checked (the design is in docs/architecture.md).
 """
 
 from __future__ import annotations

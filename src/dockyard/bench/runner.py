@@ -1,14 +1,5 @@
-"""Run the benchmark: scenarios x variants x repeats, interleaved, on scratch copies.
-
-Plan first, then act. :func:`plan` lists every build the run will do (so ``--dry`` can show it and
-the progress line can estimate what is left); :func:`execute` performs them. Within each repeat,
-scenarios run in order and variants alternate (A B A B ...), so drift on a noisy machine hits all
-variants alike. Cold builds prune the build cache (cache mounts included) and therefore need an
-explicit permission. With buildx, every build of the run goes through a builder instance of dockyard's
-own (:data:`BENCH_BUILDER`, docker-container driver), so that prune empties only that instance's cache
-and the user's default builder keeps its cache; the classic client has one cache per daemon, and the
-permission message says so. After the cold builds every variant is primed once (untimed) so that the
-following scenarios start from that variant's warm cache.
+"""Run the benchmark: scenarios x variants x repeats, interleaved, on scratch copies; plan first,
+then act (docs/architecture.md says why each rule is there).
 """
 
 from __future__ import annotations

@@ -1,20 +1,5 @@
-"""Statistics for a handful of timings (n = 1..10) taken on a shared, noisy machine.
-
-A benchmark here repeats each build a few times, so everything is a *median* (one slow outlier
-cannot move it) with the *range* beside it, and variants are compared as ratios of medians measured
-in the same run, never as absolute times.
-
-Three thresholds, each with its reason:
-
-- :data:`RATIO_FLOOR_S` (0.05 s): below it a wall-clock time mostly measures process start-up and
-  scheduling, so a ratio of two such medians (0.06 s vs 0.02 s = "3× faster") is meaningless;
-  :func:`speedup` and :func:`change_pct` return None ("n/a") instead. It is also the smallest
-  denominator of the relative spread, so a median of 0 never divides by zero.
-- :data:`NOISY_SPREAD` (0.5): a summary is noisy when its runs' range exceeds half its median
-  (e.g. 8 s, 10 s, 14 s), i.e. two runs disagree by more than the differences worth reporting.
-- :data:`NOISE_FLOOR_S` (0.25 s): a range smaller than this is never called noisy, however large
-  relative to the median: 0.1 s vs 0.3 s for a no-op build is jitter of the docker client, not a
-  result anyone acts on.
+"""Statistics for a handful of timings on a noisy machine: medians, ranges, a noise rule and guarded
+ratios (the thresholds are explained in docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,13 +1,5 @@
-"""Render the compose files and the development guide from a :class:`ComposePlan`.
-
-``docker/compose.yaml`` is the production-like stack (the runtime stage, its health check, ports on
-loopback); ``docker/compose.dev.yaml`` overrides it for development (the dev stage, ``develop.watch``,
-mounts). Paths in both are relative to ``docker/``, the directory compose resolves them against.
-Values are written as JSON scalars and flow sequences, which YAML reads as they are, with ``$`` doubled
-so that compose does not interpolate them; only the port line uses ``${...}`` on purpose.
-
-Nothing here touches the disk or runs compose: every decision is unit-tested by comparing text, and the
-integration tests check the text with ``docker compose config``.
+"""Render docker/compose.yaml, docker/compose.dev.yaml and the development guide from a plan, as text
+(nothing here touches the disk or runs compose).
 """
 
 from __future__ import annotations

@@ -1,26 +1,6 @@
-"""The safe writer: every file dockyard puts into a user's project goes through here.
-
-Renderers return text. This module adds a two-line generated-by header carrying a SHA-256 of the
-file's content, decides for each file whether writing is safe, and writes atomically:
-
-- a missing file is created; a file dockyard wrote and nobody edited is updated, or left alone
-  (bytes and mtime) when it is already up to date;
-- a file a person edited, or one dockyard did not write, is never overwritten: the new version goes to
-  ``NAME.new`` beside it, unless ``force`` is set.
-
-The header is a comment (``#`` or ``<!-- -->``) and goes below the lines that must stay first:
-Dockerfile parser directives (``# syntax=``), a shebang and a Python coding line, Markdown front
-matter, an HTML doctype or XML declaration. The hash covers everything but the two header lines, so
-``grep -v`` of them piped to ``sha256sum`` checks it. JSON cannot carry a comment: JSON files are written
-as they are, and their hashes are kept in a sidecar manifest, ``<state_dir>/manifest.json``; a JSON file
-without a manifest entry counts as a person's file.
-
-Work is planned first (:func:`plan_writes` only reads), shown by :func:`describe` for ``--dry``, and
-carried out by :func:`apply`. Each file is replaced by ``os.replace`` from a temp file in its directory,
-so it is always either old or new. During :func:`apply` a SIGINT or SIGTERM is held until the file being
-written is in place and then raised as :class:`KeyboardInterrupt`; a second signal stops at once and
-removes the temp file. A temp file left by a hard kill (``.NAME.dockyard-tmp-PID-XXXXXXXX``) is removed by
-the next plan that touches its directory, once process PID is gone.
+"""The safe writer: every file dockyard puts into a user's project goes through here. It plans (adds the
+header, decides create, update, leave, or ``.new`` beside an edited file), describes, and applies
+atomically; the rules are in docs/architecture.md.
 """
 
 from __future__ import annotations
