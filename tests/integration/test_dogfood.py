@@ -1,7 +1,7 @@
 """dockyard on itself: its requirements/, .dockerignore and docker/Dockerfile are what phases 1
 and 2 generate from pyproject.toml. When this fails, run:
-    invoke phase1.requirements --project . && invoke phase1.dockerignore --project .
-    invoke phase2 --project .
+    dockyard phase1.requirements --project . && dockyard phase1.dockerignore --project .
+    dockyard phase2 --project .
 """
 
 from __future__ import annotations
