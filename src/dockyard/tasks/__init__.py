@@ -1,4 +1,4 @@
-"""The invoke task tree, shared by ``invoke`` (tasks.py) and the ``dockyard`` console script."""
+"""The task tree behind the ``dockyard`` command (and ``invoke`` in dockyard's own checkout, via tasks.py)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockyard import layout
 from dockyard.engine import BuildRequest, Engine
 from dockyard.phases.build import build as build_step
 from dockyard.phases.doctor import doctor as doctor_step
@@ -44,7 +45,7 @@ def build(
     s = settings(project, docker=docker)
     request = BuildRequest(
         context=s.project,
-        dockerfile=s.project / (dockerfile or "Dockerfile"),
+        dockerfile=s.project / (dockerfile or layout.BASELINE_DOCKERFILE),
         target=target,
         tags=(tag or f"{s.project.name.lower()}:dockyard",),
         no_cache=no_cache,
