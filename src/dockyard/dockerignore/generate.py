@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from dockyard import layout
 from dockyard.dockerfile import Dockerfile
 from dockyard.dockerignore.checks import (
     NeedCheck,
@@ -293,7 +294,7 @@ def generate(
     """
     options = options or IgnoreOptions()
     if current is None:
-        current = read_dockerignore(project / ".dockerignore")
+        current = read_dockerignore(project / layout.DOCKERIGNORE)
     raw = context_files(project, ())
     before_files = context_files(project, current)
     findings = list(current_file_findings(check_needs(raw, before_files, dockerfiles, options, root=project)))

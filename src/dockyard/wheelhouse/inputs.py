@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from dockyard import process
+from dockyard import layout, process
 from dockyard.engine.cli import image_inspect_argv
 from dockyard.errors import InputError
 from dockyard.layout import (
@@ -44,7 +44,7 @@ def sha256_hex(data: bytes) -> str:
 
 def build_requires(project: Path) -> tuple[str, ...]:
     """The project's ``[build-system] requires`` (what building it from /src needs)."""
-    path = project / "pyproject.toml"
+    path = project / layout.PYPROJECT
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
