@@ -70,9 +70,13 @@ class StatusLine:
         return self.stream.isatty()
 
     def update(self, text: str) -> None:
-        if text == self._last or not self.enabled:
+        """Show ``text``; on a pipe only its head (before " | ", the detail) is printed, when it changes."""
+        key = text if self.live else text.split(" | ")[0]
+        if key == self._last or not self.enabled:
             return
-        self._last = text
+        self._last = key
+        if not self.live:
+            text = key
         elapsed = time.monotonic() - self.started
         line = f"[{elapsed:6.1f}s] {text}"
         if self.live:

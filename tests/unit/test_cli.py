@@ -162,3 +162,17 @@ def test_quiet_and_verbose_flags_reach_the_task(capsys: pytest.CaptureFixture[st
     probe(Context(), verbose=True)
     assert seen == [ui.QUIET, ui.VERBOSE]
     ui.set_verbosity(ui.NORMAL)
+
+
+def test_status_line_on_a_pipe_prints_each_head_once() -> None:
+    import io
+
+    stream = io.StringIO()
+    line = ui.StatusLine(stream=stream)
+    for text in ("build 1/2 | FROM", "build 1/2 | COPY", "build 2/2 | FROM", "build 2/2"):
+        line.update(text)
+    printed = [row.split("] ", 1)[1] for row in stream.getvalue().splitlines()]
+    assert printed == ["build 1/2", "build 2/2"]
+    quiet = ui.StatusLine(stream=io.StringIO(), enabled=False)
+    quiet.update("anything")
+    assert quiet.stream.getvalue() == ""  # type: ignore[attr-defined]
