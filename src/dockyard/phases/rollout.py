@@ -79,7 +79,7 @@ def run(
     progress: Progress = no_progress,
 ) -> StepReport:
     """Each phase in order; one that finished on this exact project state is skipped (``fresh``: none is)."""
-    state = {"schema": STATE_SCHEMA, "phases": {}} if fresh else read_state(settings)
+    state: dict[str, Any] = {"schema": STATE_SCHEMA, "phases": {}} if fresh else read_state(settings)
     finished: dict[str, Any] = state.setdefault("phases", {})
     reports: list[StepReport] = []
     for phase in phases:
