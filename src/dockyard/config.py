@@ -81,6 +81,12 @@ class Settings:
             "(hadolint DL3008); they never reach the runtime image"
         ),
     )
+    runtime_base: str = field(
+        default="slim",
+        metadata=_doc(
+            "runtime base of generated Dockerfiles: slim, stripped or distroless (see base.candidates)"
+        ),
+    )
     bench_runs: int = field(default=3, metadata=_doc("repeats per benchmark scenario"))
     branch: str = field(default="docker-optimization", metadata=_doc("branch phase 1 creates"))
     cache_dir: Path = field(

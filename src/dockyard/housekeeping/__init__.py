@@ -1,0 +1,1 @@
+"""Disk used by builds (images, build cache, volumes, the wheelhouse) and policies to free it."""
