@@ -171,7 +171,11 @@ def test_pyproject_details(tmp_path: Path) -> None:
     )
     declared = discover(tmp_path)
     assert (declared.project_name, declared.requires_python, declared.entries) == ("svc", ">=3.11", ())
-    assert [f.code for f in declared.findings] == ["dynamic-dependencies", "not-read", "nothing-declared"]
+    assert [f.code for f in declared.findings] == [
+        "dynamic-dependencies",
+        "metadata-not-read",
+        "no-dependencies",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -102,17 +102,17 @@ def install_commands(plan: DockerfilePlan) -> dict[str, str]:
     if plan.installer == "uv":
         uv = "/opt/uv/bin/uv pip install --python /opt/venv/bin/python"
         return {
-            "install": f"{uv} --require-hashes{find}",
+            "install": f"{uv} --require-hashes --no-deps{find}",
             "install_target": f"{UV} pip install --python python3 --target {ML_PREFIX} --require-hashes"
-            + find,
+            + f" --no-deps{find}",
             "install_no_deps": f"{uv} --no-deps{find}",
             "cache_mount": "--mount=type=cache,target=/root/.cache/uv",
             "find": find,
         }
     pip = "pip install --disable-pip-version-check"
     return {
-        "install": f"{pip} --require-hashes{find}",
-        "install_target": f"python3 -m {pip} --target {ML_PREFIX} --require-hashes{find}",
+        "install": f"{pip} --require-hashes --no-deps{find}",
+        "install_target": f"python3 -m {pip} --target {ML_PREFIX} --require-hashes --no-deps{find}",
         "install_no_deps": f"{pip} --no-deps{find}",
         "cache_mount": "--mount=type=cache,target=/root/.cache/pip",
         "find": find,
