@@ -47,11 +47,11 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
             "vcs",
             "git+https://github.com/org/tool.git@v1#egg=tool",
         ),
-        (
+        (  # an editable VCS line is read non-editable: uv refuses editable git sources, images never edit
             "-e git+https://github.com/org/lib.git#egg=lib",
             "lib",
-            "editable",
-            "-e git+https://github.com/org/lib.git#egg=lib",
+            "vcs",
+            "lib @ git+https://github.com/org/lib.git",
         ),
         ("--editable ./local", None, "editable", "-e ./local"),
         ("./vendor/thing", None, "local", "./vendor/thing"),

@@ -26,6 +26,7 @@ from pathlib import Path
 from dockyard.requirements.catalogue import Catalogue
 from dockyard.requirements.classify import classify
 from dockyard.requirements.discover import discover
+from dockyard.requirements.forms import form_findings
 from dockyard.requirements.imports import check, scan_imports
 from dockyard.requirements.lock import conflicting_pins, lock_command, lock_sets, pins
 from dockyard.requirements.metadata import MetadataReader, read_metadata
@@ -110,7 +111,14 @@ def analyse(
     scan = scan_imports(project)
     checked = check(first, scan, catalogue=catalogue)
     plan = split(checked.classification, req_dir=req_dir)
-    findings = (*declared.findings, *first.findings, *scan.findings, *checked.findings, *plan.findings)
+    findings = (
+        *declared.findings,
+        *form_findings(declared),
+        *first.findings,
+        *scan.findings,
+        *checked.findings,
+        *plan.findings,
+    )
     return Analysis(
         declared=declared, scan=scan, classification=checked.classification, plan=plan, findings=findings
     )

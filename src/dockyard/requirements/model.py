@@ -58,6 +58,7 @@ class Entry:
     origin: Origin
     source: str  # the top-level source it was reached from: a requirements file or a pyproject table
     hint: Group | None = None  # the group the source's name suggests (requirements-dev.txt -> dev)
+    note: str = ""  # what was changed on reading (an editable VCS line is read non-editable)
 
     @property
     def key(self) -> str:

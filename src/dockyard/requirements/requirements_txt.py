@@ -255,7 +255,13 @@ def _local_name(root: Path, url: str) -> str | None:
 def _entry(req: InstallRequirement, *, root: Path, origin: Origin, source: str, hint: Group | None) -> Entry:
     link = req.link.url if req.link is not None else None
     kind: Kind = "index" if link is None else url_kind(link, editable=req.is_editable)
-    if kind == "editable":
+    note = ""
+    vcs_editable = kind == "editable" and link is not None and url_kind(link, editable=False) == "vcs"
+    if vcs_editable and req.name and link is not None:
+        note = "declared editable: an image installs it non-editable"
+        # an image installs a VCS checkout once and never edits it: installed non-editable
+        kind, text = "vcs", f"{normalize(req.name)} @ {link.split('#', 1)[0]}"
+    elif kind == "editable":
         text = f"-e {link}"
     elif req.req is not None and (link is None or req.req.url):
         # the parser keeps a line's marker beside the requirement, not in it
@@ -265,7 +271,7 @@ def _entry(req: InstallRequirement, *, root: Path, origin: Origin, source: str, 
     name = normalize(req.name) if req.name else None
     if name is None and kind in ("editable", "local") and link is not None:
         name = _local_name(root, link)
-    return Entry(name=name, text=text, kind=kind, origin=origin, source=source, hint=hint)
+    return Entry(name=name, text=text, kind=kind, origin=origin, source=source, hint=hint, note=note)
 
 
 def is_url(value: str) -> bool:

@@ -130,16 +130,6 @@ def _requirement_lines(placements: Iterable[Placement], group: Group, findings: 
                 lines.append(
                     f"# dockyard: {note}; it cannot be hash-locked, see the end of {lock_name(group)}"
                 )
-                findings.append(
-                    Finding(
-                        level="warning",
-                        code="not-hash-locked",
-                        package=entry.name,
-                        origin=entry.origin,
-                        message=f"{text!r} is {note}: kept in {in_name(group)}, locked without hashes, "
-                        "to be installed separately",
-                    )
-                )
             shown = ", ".join(where[:2]) + (f" and {len(where) - 2} more" if len(where) > 2 else "")
             lines.append(f"{text}  # {shown}")
     return lines
