@@ -260,8 +260,8 @@ def discover(
                 level="info",
                 code="project-lock",
                 origin=Origin(path=lock.path),
-                message=f"{lock.path} is the truth: its {len(lock.pins)} pins are kept as they are "
-                f"(constraints of the one resolution, not re-resolved)",
+                message=f"the project's lock ({lock.tool}) is the truth: its {len(lock.pins)} pins are kept "
+                "as they are (constraints of the one resolution, not re-resolved)",
             )
         )
     if not entries:

@@ -82,7 +82,6 @@ def _requirement(name: str, spec: Mapping[str, Any] | str) -> tuple[str, str | N
         text = f"{head} @ {url}"
     elif "path" in spec:
         text = f"{head} @ file:{spec['path']}"
-        note = "a local path"
     elif "url" in spec:
         text = f"{head} @ {spec['url']}"
     else:
