@@ -225,6 +225,15 @@ def test_set_aside_keeps_option_lines_and_vcs_pins() -> None:
             "the requirements conflict",
             "cannot all hold at once",
         ),
+        (  # uv's real words: its own hint mentions "not supported", the cause is still a conflict
+            "warning: Requirements file `{stage}/test.in` does not contain any dependencies\n"
+            "error: No solution found when resolving dependencies\n  And because you require contourpy>=1.3 "
+            "and numpy<1.20, we can conclude that your requirements are unsatisfiable.\n"
+            "hint: The `--python-version` value (>=3.11) includes Python versions that are not supported "
+            "by your dependencies",
+            "the requirements conflict",
+            "cannot all hold at once",
+        ),
         (
             "error: Failed to fetch: `https://private.example/simple/numpy/`\n  Caused by: dns error",
             "a package index could not be reached",

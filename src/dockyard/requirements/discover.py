@@ -47,7 +47,9 @@ def _prefix(path: str) -> str:
     return "" if path in ("", ".") else path.rstrip("/") + "/"
 
 
-def _read_dir(root: Path, path: str, metadata: MetadataReader | None, looked: list[str]) -> _Dir:
+def _read_dir(
+    root: Path, path: str, metadata: MetadataReader | None, looked: list[str], python_version: str | None
+) -> _Dir:
     prefix = _prefix(path)
     folder = root / path
     found = _Dir()
@@ -106,7 +108,7 @@ def _read_dir(root: Path, path: str, metadata: MetadataReader | None, looked: li
                 )
             )
     looked += [f"{prefix}{name}" for name in LOCK_FILES]
-    found.lock = read_lock(folder, prefix=prefix, own=found.name)
+    found.lock = read_lock(folder, prefix=prefix, own=found.name, python_version=python_version)
     return found
 
 
@@ -239,7 +241,7 @@ def discover(
     explicit = False
     lock: ProjectLock | None = None
     for folder in dict.fromkeys(project_dirs):
-        read = _read_dir(root, folder, metadata, looked)
+        read = _read_dir(root, folder, metadata, looked, python_version)
         entries += read.entries
         options += read.options
         findings += read.findings

@@ -21,10 +21,12 @@ _UNREACHABLE = re.compile(
     re.IGNORECASE,
 )
 _UNSUPPORTED = re.compile(
-    r"Unnamed requirements are not allowed|cannot be editable|not supported|Unsupported|Failed to parse|"
-    r"Couldn't parse|not a valid|Distribution not found at|does not appear to be a Python project",
+    r"Unnamed requirements are not allowed|cannot be editable|Unsupported URL|unsupported scheme|"
+    r"Failed to parse|Couldn't parse|not a valid|Distribution not found at|"
+    r"does not appear to be a Python project",
     re.IGNORECASE,
 )
+_NOISE = re.compile(r"does not contain any dependencies")
 _CONFLICT = re.compile(
     r"No solution found|unsatisfiable|conflicting|requirements are unsatisfiable", re.IGNORECASE
 )
@@ -41,20 +43,21 @@ HINTS = {
 
 
 def cause(text: str) -> str:
+    if _CONFLICT.search(text):
+        return "conflict"
     if _UNREACHABLE.search(text):
         return "unreachable"
     if _UNSUPPORTED.search(text):
         return "unsupported"
-    if _CONFLICT.search(text):
-        return "conflict"
     return "other"
 
 
 def cleaned(text: str, *, staged: str, req_dir: str) -> str:
     """uv's message with the temporary directory's paths replaced by the requirements directory's."""
     prefix = "" if req_dir.strip("/") in ("", ".") else req_dir.strip("/") + "/"
-    text = re.sub(r"\S*" + re.escape(staged) + "/", prefix, text)
-    return text.replace(staged, req_dir)
+    text = re.sub(r"[^\s`'\"]*" + re.escape(staged) + "/", prefix, text)
+    text = text.replace(staged, req_dir)
+    return "\n".join(line for line in text.splitlines() if not _NOISE.search(line))
 
 
 def named_lines(text: str, origins: Mapping[str, Sequence[str]]) -> list[str]:

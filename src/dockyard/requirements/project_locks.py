@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.markers import InvalidMarker, Marker
+
 from dockyard.errors import InputError
 from dockyard.requirements import tomlfile
 from dockyard.requirements.model import normalize
@@ -34,10 +36,39 @@ class ProjectLock:
     skipped: tuple[str, ...] = ()  # packages from a path, git or the project itself
 
 
-def _toml_packages(data: Mapping[str, Any], *, own: str | None) -> tuple[dict[str, str], list[str]]:
+def _environment(python_version: str) -> dict[str, str]:
+    """The marker environment of the image: Linux x86-64, CPython of the base image's version."""
+    return {
+        "python_version": ".".join(python_version.split(".")[:2]),
+        "python_full_version": python_version if python_version.count(".") >= 2 else f"{python_version}.0",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "platform_machine": "x86_64",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+    }
+
+
+def _applies(package: Mapping[str, Any], python_version: str | None) -> bool | None:
+    """Whether a forked package entry (uv's ``resolution-markers``) is the image's; None: no markers."""
+    markers = package.get("resolution-markers")
+    if not markers or python_version is None:
+        return None
+    environment = _environment(python_version)
+    try:
+        return any(Marker(m).evaluate(environment) for m in markers)
+    except InvalidMarker:
+        return None
+
+
+def _toml_packages(
+    data: Mapping[str, Any], *, own: str | None, python_version: str | None = None
+) -> tuple[dict[str, str], list[str]]:
     pins: dict[str, str] = {}
     skipped: list[str] = []
     forked: set[str] = set()
+    chosen: dict[str, str] = {}
     for package in data.get("package", []):
         if not isinstance(package, dict) or not isinstance(package.get("name"), str):
             continue
@@ -50,12 +81,18 @@ def _toml_packages(data: Mapping[str, Any], *, own: str | None) -> tuple[dict[st
         if name == own or local or kind in ("directory", "file", "git", "url") or "version" not in package:
             skipped.append(name)
             continue
+        applies = _applies(package, python_version)
+        if applies is False:
+            continue  # the entry of another Python or platform
+        if applies is True:
+            chosen[name] = str(package["version"])
         if name in pins and pins[name] != str(package["version"]):
             forked.add(name)  # a fork by markers: versions differ per platform, so none is imposed
         pins[name] = str(package["version"])
-    for name in forked:
+    for name in forked - set(chosen):
         del pins[name]
         skipped.append(name)
+    pins.update(chosen)
     return pins, skipped
 
 
@@ -80,7 +117,9 @@ def _pipfile_lock(text: str, shown: str) -> tuple[dict[str, str], list[str]]:
     return pins, skipped
 
 
-def read_lock(directory: Path, *, prefix: str = "", own: str | None = None) -> ProjectLock | None:
+def read_lock(
+    directory: Path, *, prefix: str = "", own: str | None = None, python_version: str | None = None
+) -> ProjectLock | None:
     """The first lock file found in ``directory``; ``prefix`` makes its path project-relative."""
     for name, tool in LOCK_FILES.items():
         path = directory / name
@@ -92,7 +131,7 @@ def read_lock(directory: Path, *, prefix: str = "", own: str | None = None) -> P
                 raise InputError("is a directory, not a file", path=shown)
             pins, skipped = _pipfile_lock(path.read_text(encoding="utf-8"), shown)
         else:
-            pins, skipped = _toml_packages(tomlfile.load(path, shown), own=own)
+            pins, skipped = _toml_packages(tomlfile.load(path, shown), own=own, python_version=python_version)
         return ProjectLock(path=shown, tool=tool, pins=pins, skipped=tuple(sorted(set(skipped))))
     return None
 
