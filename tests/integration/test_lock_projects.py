@@ -41,6 +41,7 @@ def test_kind_locks_into_hashed_layers(kind: str, tmp_path: Path) -> None:
     project = materialize(case, tmp_path)
     analysis = analyse(project, python_version="3.11")  # the real metadata hook for setup.py/setup.cfg
     assert {p.key: p.group for p in analysis.classification.placements} == expected
+    assert not list(project.rglob("*.egg-info")), "the metadata hook left files in the project"
     locked = lock(project, python_version="3.11", analysis=analysis)
     layers = layer_pins(locked)
     assert all(all_hashed(text) for text in locked.files.values())

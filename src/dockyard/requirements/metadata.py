@@ -25,17 +25,21 @@ from dockyard.requirements.pep508 import entry_from_pep508, parse
 MetadataReader = Callable[[Path], str]
 
 TIMEOUT = 300.0
+# The backend runs on a copy: setuptools leaves *.egg-info behind in the directory it reads.
 _SCRIPT = """
-import os, sys, tempfile
+import os, shutil, sys, tempfile
 from build import ProjectBuilder
 from build.env import DefaultIsolatedEnv
 import pyproject_hooks
+skip = shutil.ignore_patterns(".git", ".venv", "venv", "node_modules", "__pycache__", "*.egg-info")
 with DefaultIsolatedEnv(installer="uv") as env, tempfile.TemporaryDirectory() as out:
+    source = os.path.join(out, "source")
+    shutil.copytree(sys.argv[1], source, ignore=skip, symlinks=True)
     runner = pyproject_hooks.quiet_subprocess_runner
-    builder = ProjectBuilder.from_isolated_env(env, sys.argv[1], runner=runner)
+    builder = ProjectBuilder.from_isolated_env(env, source, runner=runner)
     env.install(builder.build_system_requires)
     env.install(builder.get_requires_for_build("wheel"))
-    dist = builder.metadata_path(out)
+    dist = builder.metadata_path(os.path.join(out, "metadata"))
     with open(os.path.join(dist, "METADATA"), encoding="utf-8") as f:
         sys.stdout.write(f.read())
 """
