@@ -23,7 +23,8 @@ KINDS = ["setup-py-only", "uv-lock-groups", "transitive-pin"]
 VENV_SEED = {"pip", "setuptools", "wheel"}
 LIST = (
     "import importlib.metadata as m, json; "
-    "print(json.dumps(sorted({(d.metadata['Name'].lower().replace('_', '-'), d.version) for d in m.distributions()})))"
+    "names = {(d.metadata['Name'].lower().replace('_', '-'), d.version) for d in m.distributions()}; "
+    "print(json.dumps(sorted(names)))"
 )
 
 
