@@ -118,3 +118,26 @@ def test_toml_errors_name_line_and_column(tmp_path: Path) -> None:
         tomlfile.loads('[a]\nb = "x"\nc = \n', "pyproject.toml")
     assert (caught.value.path, caught.value.line) == ("pyproject.toml", 3)
     assert "column 5" in caught.value.message
+
+
+def test_phase2_installs_the_local_lines_a_runtime_lock_sets_aside() -> None:
+    from dockyard.phases.phase2_plan import local_lines
+    from dockyard.render.dockerfile import DockerfilePlan, render
+    from dockyard.requirements.lock import set_aside_unhashed
+
+    compiled = (
+        "six==1.17.0 \\\n    --hash=sha256:a\n    # via helper\n"
+        "-e ./libs/helper\n    # via -r requirements/base.in\n"
+        "tool @ file:./vendor/tool-1.0-py3-none-any.whl\n"
+        "lib @ git+https://github.com/org/lib@0123abc\n"
+    )
+    text, aside = set_aside_unhashed(compiled)
+    assert len(aside) == 3
+    assert local_lines(text) == ["./libs/helper", "./vendor/tool-1.0-py3-none-any.whl"]  # VCS: no git
+    plan = DockerfilePlan(
+        base_image="python:3.11-slim", command=("python",), port=0, health_path="", app_paths=("app.py",),
+        local_installs=("./libs/helper",),
+    )  # fmt: skip
+    dockerfile = render(plan)
+    assert "--mount=type=bind,target=/src,rw" in dockerfile
+    assert "--no-deps ./libs/helper" in dockerfile

@@ -103,6 +103,7 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
             hint="run `invoke phase1` first: it splits and locks requirements",
         )
     install_project = installs_project(project)
+    local = tuple(line for lock in runtime_locks for line in local_lines((project / lock).read_text()))
     paths = [] if install_project else runtime_paths(project)
     counts = history.top_level_change_counts(project)
     ordered = history.order_by_stability(paths, counts, fallback=FALLBACK_RANK)
@@ -119,7 +120,22 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
         apt_build_packages=settings.build_packages,
         test_command=settings.test_command,
         install_project=install_project,
+        local_installs=local,
     )
+
+
+def local_lines(lock_text: str) -> list[str]:
+    """The local paths and archives a phase-1 lock lists unhashed (``-e`` dropped: an image never edits)."""
+    from dockyard.requirements.lock import unhashed_lines
+
+    found = []
+    for line in unhashed_lines(lock_text):
+        target = line.removeprefix("-e ").strip()
+        target = target.split(" @ ", 1)[1] if " @ " in target else target
+        target = target.removeprefix("file:")
+        if target.startswith(("./", "../")) or target == ".":
+            found.append(target)
+    return found
 
 
 def _has_pins(path: Path) -> bool:

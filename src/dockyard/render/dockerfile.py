@@ -51,6 +51,8 @@ class DockerfilePlan:
     syntax: str = ""
     apt_build_packages: tuple[str, ...] = ()
     install_project: bool = False
+    #: local libraries, archives and paths the runtime locks list unhashed (phase 1), installed --no-deps
+    local_installs: tuple[str, ...] = ()
     wheelhouse: str | None = None
     offline: bool = False
     test_command: tuple[str, ...] = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")

@@ -30,8 +30,8 @@ def _entry_outcome(entry: Entry) -> tuple[Level, str, str] | None:
             "warning",
             "form-editable",
             f"{text!r}: an editable local library; its dependencies are locked with hashes, the library "
-            "itself is listed unhashed at the end of its lock: the generated Dockerfile copies its source "
-            "but does not install it",
+            "itself is listed unhashed at the end of its lock; phase 2 installs it non-editable, without "
+            "dependencies, in a layer of its own (runtime layers; a test or dev one is not installed)",
         )
     if entry.kind == "local":
         what = "a local archive" if text.split(";", 1)[0].strip().endswith(_ARCHIVES) else "a local path"
@@ -39,7 +39,8 @@ def _entry_outcome(entry: Entry) -> tuple[Level, str, str] | None:
             "warning",
             "form-local",
             f"{text!r}: {what}; its dependencies are locked with hashes, the file itself is listed "
-            "unhashed at the end of its lock and not installed by the generated Dockerfile",
+            "unhashed at the end of its lock; phase 2 installs it without dependencies in a layer of its "
+            "own (runtime layers; a test or dev one is not installed)",
         )
     if "[" in text.split(";", 1)[0] or ";" in text:
         return ("info", "form-extras-markers", f"{text!r}: extras and markers kept as declared")

@@ -283,6 +283,18 @@ def _check_consistent(files: Mapping[str, str]) -> None:
         )
 
 
+def unhashed_lines(text: str) -> tuple[str, ...]:
+    """The lines a lock text lists in its set-aside block (:data:`UNHASHED_NOTE`)."""
+    lines = text.splitlines()
+    note = UNHASHED_NOTE.splitlines()
+    for index in range(len(lines) - len(note) + 1):
+        if lines[index : index + len(note)] == note:
+            return tuple(
+                line.removeprefix("# ") for line in lines[index + len(note) :] if line.startswith("# ")
+            )
+    return ()
+
+
 def all_hashed(text: str) -> bool:
     """Whether every requirement in a lock text carries a hash (the set-aside block is comments)."""
     return not set_aside_unhashed(text)[1]
