@@ -141,3 +141,19 @@ def test_phase2_installs_the_local_lines_a_runtime_lock_sets_aside() -> None:
     dockerfile = render(plan)
     assert "--mount=type=bind,target=/src,rw" in dockerfile
     assert "--no-deps ./libs/helper" in dockerfile
+
+
+def test_a_private_index_is_read_from_a_buildkit_secret_never_written() -> None:
+    from dockyard.render.dockerfile import DockerfilePlan, render
+
+    plan = DockerfilePlan(
+        base_image="python:3.11-slim", command=("python",), port=0, health_path="", app_paths=("app.py",),
+        private_index="--extra-index-url",
+    )  # fmt: skip
+    text = render(plan)
+    assert "--mount=type=secret,id=dockyard_index" in text
+    assert 'UV_EXTRA_INDEX_URL="$(cat /run/secrets/dockyard_index)"' in text
+    assert "needs the private index URL as a BuildKit secret" in text
+    plain = render(DockerfilePlan(base_image="python:3.11-slim", command=("python",), port=0, health_path="",
+                                  app_paths=("app.py",)))  # fmt: skip
+    assert "secret" not in plain

@@ -6,6 +6,7 @@ requirement locks, its layout and git history) and can be overridden in ``[tool.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -104,6 +105,14 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
         )
     install_project = installs_project(project)
     local = tuple(line for lock in runtime_locks for line in local_lines((project / lock).read_text()))
+    private = next(
+        (
+            m.group(1)
+            for lock in (*runtime_locks, *dev_locks)
+            if (m := _PRIVATE.search((project / lock).read_text()))
+        ),
+        None,
+    )
     paths = [] if install_project else runtime_paths(project)
     counts = history.top_level_change_counts(project)
     ordered = history.order_by_stability(paths, counts, fallback=FALLBACK_RANK)
@@ -121,7 +130,11 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
         test_command=settings.test_command,
         install_project=install_project,
         local_installs=local,
+        private_index=private,
     )
+
+
+_PRIVATE = re.compile(r"^# dockyard: private index \((--[a-z-]+)\)", re.MULTILINE)
 
 
 def local_lines(lock_text: str) -> list[str]:

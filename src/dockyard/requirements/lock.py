@@ -35,6 +35,9 @@ from dockyard.requirements.split import in_name, lock_name
 
 LOCK_HINT = "all sets are resolved together; see the lines named above"
 RESOLUTION = "resolution.in"
+#: The line a lock carries when it needs an index whose URL holds credentials (phase 2 reads it from a
+#: BuildKit secret of this id); the URL itself is never written.
+PRIVATE_INDEX = "# dockyard: private index ({flag}) from the BuildKit secret " + "dockyard_index"
 PINS = "project-lock-pins.txt"
 COMPILED = "resolution.txt"
 UNHASHED_NOTE = (
@@ -248,10 +251,14 @@ def lock_sets(
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     split = resolve.split_resolution(compiled, files={in_name(g): g for g in GROUPS}, direct=direct or {})
+    flags = sorted({line.split()[0] for line in private_options if line.startswith("--")})
+    marks = [
+        PRIVATE_INDEX.format(flag=flag) for flag in flags if flag in ("--index-url", "--extra-index-url")
+    ]
     for group in GROUPS:
         _head, found = split[group]
         body = [line for block in found for line in block.lines]
-        text, aside = set_aside_unhashed("\n".join([*options, *body]) + "\n")
+        text, aside = set_aside_unhashed("\n".join([*marks, *options, *body]) + "\n")
         files[lock_name(group)] = text
         unhashed[group] = aside
     _check_consistent(files)
