@@ -157,3 +157,11 @@ def test_a_private_index_is_read_from_a_buildkit_secret_never_written() -> None:
     plain = render(DockerfilePlan(base_image="python:3.11-slim", command=("python",), port=0, health_path="",
                                   app_paths=("app.py",)))  # fmt: skip
     assert "secret" not in plain
+
+
+def test_a_project_copied_file_by_file_is_found_where_its_files_are() -> None:
+    dockerfile = parse_text(
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY svc/pyproject.toml svc/poetry.lock ./\n"
+        "RUN poetry install --no-root\nCOPY svc/ .\n"
+    )
+    assert [(i.kind, i.path) for i in installs(dockerfile)] == [("project", "svc")]

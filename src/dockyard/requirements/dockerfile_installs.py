@@ -124,7 +124,9 @@ def _context_of(image_path: str, copied: dict[str, str]) -> str | None:
             rest = path[len(dest) :].lstrip("/")
             source = copied[dest]
             return posixpath.normpath(posixpath.join(source, rest)) if rest else source
-    return None
+    # `COPY app/pyproject.toml app/poetry.lock ./` then `poetry install`: the files' own directory
+    beside = sorted({posixpath.dirname(copied[d]) or "." for d in copied if posixpath.dirname(d) == path})
+    return beside[0] if len(beside) == 1 else None
 
 
 def _stage_installs(stage: Stage) -> list[Install]:
