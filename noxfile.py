@@ -77,3 +77,11 @@ def demo(session: nox.Session) -> None:
     """The main job: the whole rollout on a scratch copy of the bundled example."""
     install(session, "base", "ml")
     session.run("dockyard", "demo", *session.posargs)
+
+
+@nox.session(default=False)
+def fixture_locks(session: nox.Session) -> None:
+    """Re-make the fixture projects' locks and METADATA with the real uv, poetry, pdm and pipenv."""
+    install(session, "base", "ml")
+    session.install("poetry", "pdm", "hishel>=1.4,<2", "pipenv")
+    session.run("python", "tests/data/projects/make_locks.py", *session.posargs)

@@ -58,12 +58,12 @@ def test_case(name: str, tmp_path: Path) -> None:
     if error_file.is_file():
         expected = json.loads(error_file.read_text())
         with pytest.raises(InputError) as caught:
-            analyse(project, overrides=overrides_of(case))
+            analyse(project, overrides=overrides_of(case), metadata=None)
         assert expected["fragment"] in caught.value.message
         assert caught.value.path == expected["path"]
         assert caught.value.line == expected["line"]
         return
-    analysis = analyse(project, overrides=overrides_of(case))
+    analysis = analyse(project, overrides=overrides_of(case), metadata=None)
     assert list(analysis.plan.files) == [f"{g}.in" for g in GROUPS]
     for name_in, text in analysis.plan.files.items():
         assert text == (case / "expected" / name_in).read_text(encoding="utf-8"), name_in
@@ -73,8 +73,12 @@ def test_case(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", [c for c in CASES if not (CORPUS / c / "expected-error.json").is_file()])
 def test_case_is_deterministic(name: str, tmp_path: Path) -> None:
     """A second run, from another directory, gives the same bytes."""
-    first = analyse(materialize(CORPUS / name, tmp_path / "a"), overrides=overrides_of(CORPUS / name))
-    second = analyse(materialize(CORPUS / name, tmp_path / "b"), overrides=overrides_of(CORPUS / name))
+    first = analyse(
+        materialize(CORPUS / name, tmp_path / "a"), overrides=overrides_of(CORPUS / name), metadata=None
+    )
+    second = analyse(
+        materialize(CORPUS / name, tmp_path / "b"), overrides=overrides_of(CORPUS / name), metadata=None
+    )
     assert dict(first.plan.files) == dict(second.plan.files)
     assert first.findings == second.findings
 
@@ -87,7 +91,7 @@ def regenerate() -> None:  # pragma: no cover - a maintainer's tool
         if (case / "expected-error.json").is_file():
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            analysis = analyse(materialize(case, Path(tmp)), overrides=overrides_of(case))
+            analysis = analyse(materialize(case, Path(tmp)), overrides=overrides_of(case), metadata=None)
         out = case / "expected"
         out.mkdir(exist_ok=True)
         for name_in, text in analysis.plan.files.items():

@@ -47,11 +47,11 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
             "vcs",
             "git+https://github.com/org/tool.git@v1#egg=tool",
         ),
-        (
+        (  # an editable VCS line is read non-editable: uv refuses editable git sources, images never edit
             "-e git+https://github.com/org/lib.git#egg=lib",
             "lib",
-            "editable",
-            "-e git+https://github.com/org/lib.git#egg=lib",
+            "vcs",
+            "lib @ git+https://github.com/org/lib.git",
         ),
         ("--editable ./local", None, "editable", "-e ./local"),
         ("./vendor/thing", None, "local", "./vendor/thing"),
@@ -171,7 +171,11 @@ def test_pyproject_details(tmp_path: Path) -> None:
     )
     declared = discover(tmp_path)
     assert (declared.project_name, declared.requires_python, declared.entries) == ("svc", ">=3.11", ())
-    assert [f.code for f in declared.findings] == ["dynamic-dependencies", "not-read", "nothing-declared"]
+    assert [f.code for f in declared.findings] == [
+        "dynamic-dependencies",
+        "metadata-not-read",
+        "no-dependencies",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,17 @@
-"""Locking with uv, faked: the argv, the layered order, what uv sees, and how its output is returned."""
+"""Locking with uv, faked: the one resolution, what uv sees, the split into layers, failures explained."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dockyard import process
-from dockyard.errors import CommandFailed, ConfigError, DockyardError, InputError
-from dockyard.requirements import conflicting_pins, lock, lock_command, pins
+from dockyard.errors import CommandFailed, ConfigError, InputError
+from dockyard.requirements import conflicting_pins, lock_command, pins
+from dockyard.requirements import lock_sets as lock
 from dockyard.requirements.lock import all_hashed, set_aside_unhashed
 
 INPUTS = {
@@ -54,27 +55,52 @@ def test_lock_command() -> None:
     ]
 
 
-class FakeUv:
-    """Answers like ``uv pip compile``: one hashed pin per group, annotated with the input path given."""
+COMPILED = """\
+fastapi==0.1 \\
+    --hash=sha256:f
+    # via -r {stage}/base.in
+numpy==1.26.4 \\
+    --hash=sha256:n
+    # via
+    #   -r {stage}/ml.in
+    #   pandas
+    #   somelib
+pandas==2.0 \\
+    --hash=sha256:p
+    # via -r {stage}/ml.in
+pytest==8.0 \\
+    --hash=sha256:t
+    # via -r {stage}/test.in
+ruff==0.5 \\
+    --hash=sha256:r
+    # via -r {stage}/dev.in
+somelib==1.0 \\
+    --hash=sha256:s
+    # via fastapi
+typing-extensions==4.0 \\
+    --hash=sha256:x
+    # via
+    #   fastapi
+    #   pytest
+"""
 
-    def __init__(self, root: Path, extra: Callable[[str], str] | None = None) -> None:
+
+class FakeUv:
+    """Answers like ``uv pip compile`` of every set at once, annotated with the staged input paths."""
+
+    def __init__(self, root: Path, extra: str = "") -> None:
         self.root = root
-        self.extra = extra or (lambda group: "")
+        self.extra = extra
         self.calls: list[tuple[str, ...]] = []
-        self.seen: dict[str, dict[str, str]] = {}  # group -> the stage files uv could read at that moment
+        self.seen: dict[str, str] = {}  # the stage files uv could read
 
     def __call__(self, argv: Sequence[str], *, cwd: Path | None = None, **_: Any) -> process.Result:
         assert cwd == self.root
         self.calls.append(tuple(argv))
-        in_file, out_file = argv[-3], argv[-1]
-        group = Path(in_file).stem
-        stage = self.root / Path(in_file).parent
-        self.seen[group] = {p.name: p.read_text() for p in sorted(stage.iterdir())}
-        stdout = f"{group}-pkg==1.0 \\\n    --hash=sha256:{group}\n    # via -r {in_file}\n" + self.extra(
-            group
-        )
-        (self.root / out_file).write_text(stdout)  # uv writes the -o file too
-        return process.Result(tuple(argv), 0, stdout, "Resolved 1 package\n")
+        stage = Path(argv[-1]).parent
+        self.seen = {p.name: p.read_text() for p in sorted((self.root / stage).iterdir())}
+        stdout = COMPILED.format(stage=stage) + self.extra.format(stage=stage)
+        return process.Result(tuple(argv), 0, stdout, "Resolved 7 packages\n")
 
 
 @pytest.fixture
@@ -85,53 +111,94 @@ def fake_uv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeUv:
     return fake
 
 
-def test_lock_runs_the_layers_in_order_and_returns_relocated_texts(tmp_path: Path, fake_uv: FakeUv) -> None:
+def test_one_resolution_split_into_layers(tmp_path: Path, fake_uv: FakeUv) -> None:
     locked = lock(tmp_path, python_version="3.11", inputs=INPUTS)
-    assert [Path(call[-3]).name for call in fake_uv.calls] == ["base.in", "ml.in", "test.in", "dev.in"]
-    assert all(call[:4] == ("uv", "pip", "compile", "--generate-hashes") for call in fake_uv.calls)
-    assert ["--emit-index-url" in call for call in fake_uv.calls] == [False, False, False, True]
-    assert locked.files["ml.txt"] == "ml-pkg==1.0 \\\n    --hash=sha256:ml\n    # via -r requirements/ml.in\n"
-    # each layer is compiled with the final text of every earlier lock beside it
-    assert fake_uv.seen["test"]["base.txt"] == locked.files["base.txt"]
-    assert fake_uv.seen["test"]["ml.txt"] == locked.files["ml.txt"]
-    assert fake_uv.seen["dev"]["dev.in"] == INPUTS["dev.in"]
+    (call,) = fake_uv.calls
+    assert call[:4] == ("uv", "pip", "compile", "--generate-hashes")
+    assert [Path(a).name for a in call[-7:-2]] == ["resolution.in", "base.in", "ml.in", "test.in", "dev.in"]
+    # the old layered -c lines and the option lines are gone from the staged sets; options come once
+    assert fake_uv.seen["ml.in"] == "numpy\n"
+    assert fake_uv.seen["dev.in"] == "ruff\n"
+    assert "--extra-index-url https://dev.example/simple" in fake_uv.seen["resolution.in"]
+    layers = {name: pins(text) for name, text in locked.files.items()}
+    assert layers == {
+        "base.txt": {"fastapi": "0.1", "numpy": "1.26.4", "somelib": "1.0", "typing-extensions": "4.0"},
+        "ml.txt": {"pandas": "2.0"},
+        "test.txt": {"pytest": "8.0"},
+        "dev.txt": {"ruff": "0.5"},
+    }
+    # numpy is needed by ml directly, but base's somelib needs it too: it goes to base
+    assert "# via -r requirements/ml.in" in locked.files["ml.txt"]
+    assert all(
+        text.startswith("--extra-index-url https://dev.example/simple\n") for text in locked.files.values()
+    )
     assert list(tmp_path.iterdir()) == []  # the staging directory is gone and nothing was written
 
 
-def test_an_existing_lock_is_handed_to_uv_so_its_pins_are_kept(tmp_path: Path, fake_uv: FakeUv) -> None:
+def test_a_cross_layer_dependency_goes_to_the_earliest_layer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = "imageio==2.0 \\\n    --hash=sha256:i\n    # via -r {stage}/base.in\n"
+    fake = FakeUv(tmp_path.resolve(), extra.replace("imageio", "imageio"))
+    monkeypatch.setattr(process, "run", fake)
+    monkeypatch.setattr(process, "tool_path", lambda program: None)
+    locked = lock(tmp_path, python_version="3.11", inputs=INPUTS, direct={"somelib": "base"})
+    assert "imageio" in pins(locked.files["base.txt"])
+    assert "numpy" in pins(locked.files["base.txt"]), "somelib (base) depends on numpy"
+
+
+def test_existing_locks_seed_the_resolution(tmp_path: Path, fake_uv: FakeUv) -> None:
     (tmp_path / "deps").mkdir()
-    (tmp_path / "deps" / "base.txt").write_text(
-        "# generated by dockyard\nfastapi==0.1 \\\n    --hash=sha256:x\n"
-    )
+    (tmp_path / "deps" / "base.txt").write_text("fastapi==0.1 \\\n    --hash=sha256:x\n")
+    (tmp_path / "deps" / "ml.txt").write_text("numpy==1.26.4 \\\n    --hash=sha256:y\n")
     for name, text in INPUTS.items():
         (tmp_path / "deps" / name).write_text(text)
     locked = lock(tmp_path, python_version="3.11", req_dir="deps")
-    assert fake_uv.seen["base"]["base.txt"].startswith("# generated by dockyard\nfastapi==0.1")
-    assert "ml.txt" not in fake_uv.seen["ml"]
+    assert fake_uv.seen["resolution.txt"] == (
+        "fastapi==0.1 \\\n    --hash=sha256:x\nnumpy==1.26.4 \\\n    --hash=sha256:y\n"
+    )
     assert "# via -r deps/base.in" in locked.files["base.txt"]
     assert sorted(p.name for p in (tmp_path / "deps").iterdir()) == [
         "base.in",
         "base.txt",
         "dev.in",
         "ml.in",
+        "ml.txt",
         "test.in",
     ]
 
 
 def test_unhashable_lines_are_set_aside_as_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    extra = {"base": "-e ./libs/foo\n    # via -r x\nfoo-dep==2.0 \\\n    --hash=sha256:d\n    # via foo\n"}
-    fake = FakeUv(tmp_path.resolve(), lambda group: extra.get(group, ""))
+    extra = (
+        "-e ./libs/foo\n    # via -r {stage}/base.in\nfoo-dep==2.0 \\\n    --hash=sha256:d\n    # via foo\n"
+    )
+    fake = FakeUv(tmp_path.resolve(), extra)
     monkeypatch.setattr(process, "run", fake)
     monkeypatch.setattr(process, "tool_path", lambda program: None)
-    locked = lock(tmp_path, python_version="3.11", inputs=INPUTS)
+    locked = lock(tmp_path, python_version="3.11", inputs=INPUTS, direct={"foo": "base"})
     assert locked.unhashed["base"] == ("-e ./libs/foo",)
     assert locked.unhashed["ml"] == ()
     text = locked.files["base.txt"]
     assert text.endswith("# -e ./libs/foo\n")
-    assert "foo-dep==2.0" in text
+    assert "foo-dep==2.0" in pins(text) or "foo-dep" in pins(text)
     assert all_hashed(text)
-    assert fake.seen["ml"]["base.txt"] == text  # the next layer never sees an editable constraint
     assert [f.code for f in locked.findings] == ["not-hash-locked"]
+
+
+def test_private_options_and_project_lock_pins_reach_only_the_resolution(
+    tmp_path: Path, fake_uv: FakeUv
+) -> None:
+    locked = lock(
+        tmp_path,
+        python_version="3.11",
+        inputs=INPUTS,
+        constraints="numpy==1.26.4\n",
+        private_options=("--extra-index-url https://u:${TOKEN}@private.example/simple",),
+    )
+    assert "--extra-index-url https://u:${TOKEN}@private.example/simple" in fake_uv.seen["resolution.in"]
+    assert "-c project-lock-pins.txt" in fake_uv.seen["resolution.in"]
+    assert fake_uv.seen["project-lock-pins.txt"] == "numpy==1.26.4\n"
+    assert not any("TOKEN" in text or "private.example" in text for text in locked.files.values())
 
 
 def test_set_aside_keeps_option_lines_and_vcs_pins() -> None:
@@ -148,42 +215,64 @@ def test_set_aside_keeps_option_lines_and_vcs_pins() -> None:
     assert set_aside_unhashed("") == ("", ())
 
 
-def test_a_failed_lock_removes_the_staging_directory(
-    tmp_path: Path, fake_process: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("stderr", "head", "hint"),
+    [
+        (
+            "  × No solution found when resolving dependencies:\n  ╰─▶ Because you require numpy>=2 and "
+            "numpy<1.27, we can conclude that your requirements are unsatisfiable.\n"
+            "   (from {stage}/ml.in:3)",
+            "the requirements conflict",
+            "cannot all hold at once",
+        ),
+        (  # uv's real words: its own hint mentions "not supported", the cause is still a conflict
+            "warning: Requirements file `{stage}/test.in` does not contain any dependencies\n"
+            "error: No solution found when resolving dependencies\n  And because you require contourpy>=1.3 "
+            "and numpy<1.20, we can conclude that your requirements are unsatisfiable.\n"
+            "hint: The `--python-version` value (>=3.11) includes Python versions that are not supported "
+            "by your dependencies",
+            "the requirements conflict",
+            "cannot all hold at once",
+        ),
+        (
+            "error: Failed to fetch: `https://private.example/simple/numpy/`\n  Caused by: dns error",
+            "a package index could not be reached",
+            "could not be reached",
+        ),
+        (
+            "error: Unnamed requirements are not allowed as constraints (found: `./wheels/x.whl`)",
+            "a requirement form cannot be locked",
+            "cannot lock this form",
+        ),
+    ],
+)
+def test_a_failed_lock_is_explained_in_the_users_terms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stderr: str, head: str, hint: str
 ) -> None:
     monkeypatch.setattr(process, "tool_path", lambda program: None)
-    fake_process.on(
-        ["uv", "pip", "compile"], returncode=1, stderr="No solution found when resolving dependencies"
-    )
+
+    def failing(argv: Sequence[str], **_: Any) -> process.Result:
+        stage = str(Path(argv[-1]).parent)
+        return process.Result(tuple(argv), 1, "", stderr.format(stage=stage))
+
+    monkeypatch.setattr(process, "run", failing)
     with pytest.raises(CommandFailed) as caught:
-        lock(tmp_path, python_version="3.11", inputs=INPUTS)
-    assert caught.value.hint is not None and "locked in order base, ml, test, dev" in caught.value.hint
-    assert len(fake_process.calls) == 1
+        lock(
+            tmp_path,
+            python_version="3.11",
+            inputs=INPUTS,
+            origins={"numpy": ("requirements-ml.txt:3", "pyproject.toml:9")},
+            findings_before=("warning: requirements.txt:2: declared twice",),
+        )
+    error = caught.value
+    assert error.message.startswith(head)
+    assert error.hint is not None and hint in error.hint
+    assert "declared twice" in error.message  # what was found before is not lost
+    rendered = error.render()
+    assert ".dockyard-lock-" not in rendered  # never a deleted temporary file
+    if "numpy" in stderr:
+        assert "numpy: declared at requirements-ml.txt:3, pyproject.toml:9" in error.message
     assert list(tmp_path.iterdir()) == []
-
-
-def test_disagreeing_locks_are_refused(
-    tmp_path: Path, fake_process: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(process, "tool_path", lambda program: None)
-    fake_process.on(["uv", "pip", "compile"], stdout="idna==3.7 \\\n    --hash=sha256:a\n")
-    fake_process.on(
-        [
-            "uv",
-            "pip",
-            "compile",
-            "--generate-hashes",
-            "--python-version",
-            "3.11",
-            "--python-platform",
-            "linux",
-            "--no-header",
-            "--emit-index-url",
-        ],
-        stdout="idna==3.6 \\\n    --hash=sha256:b\n",
-    )
-    with pytest.raises(DockyardError, match=r"idna: 3\.7 in base\.txt/ml\.txt/test\.txt, 3\.6 in dev\.txt"):
-        lock(tmp_path, python_version="3.11", inputs=INPUTS)
 
 
 def test_bad_arguments(tmp_path: Path, fake_process: Any) -> None:

@@ -73,18 +73,25 @@ def test_the_order_of_declarations_does_not_change_the_output() -> None:
         assert dict(again.files) == dict(expected.files)
 
 
-def test_layers_constrain_on_every_earlier_lock() -> None:
+def test_sets_are_not_constrained_on_each_other_since_they_are_resolved_together() -> None:
     plan = split(Classification(placements=()))
-    heads = {
-        name: [line for line in text.splitlines() if line.startswith("-c")]
-        for name, text in plan.files.items()
-    }
-    assert heads == {
-        "base.in": [],
-        "ml.in": ["-c base.txt"],
-        "test.in": ["-c base.txt", "-c ml.txt"],
-        "dev.in": ["-c base.txt", "-c ml.txt", "-c test.txt"],
-    }
+    assert [line for text in plan.files.values() for line in text.splitlines() if line.startswith("-c")] == []
+    assert list(plan.files) == ["base.in", "ml.in", "test.in", "dev.in"]
+
+
+def test_credentials_and_placeholders_are_never_written() -> None:
+    secret = opt("--index-url", "https://user:s3cret@pypi.example/simple", source="requirements.txt")
+    token = opt("--extra-index-url", "https://${TOKEN}@private.example/simple", source="requirements.txt")
+    public = opt("--extra-index-url", "https://public.example/simple", source="requirements.txt")
+    plan = split(Classification(placements=(), options=(secret, token, public)))
+    text = "".join(plan.files.values())
+    assert "s3cret" not in text and "TOKEN" not in text
+    assert "--extra-index-url https://public.example/simple" in plan.files["base.in"]
+    assert plan.private == (
+        "--extra-index-url https://${TOKEN}@private.example/simple",
+        "--index-url https://user:s3cret@pypi.example/simple",
+    )
+    assert [f.code for f in plan.findings] == ["index-credentials", "index-credentials"]
 
 
 def test_an_option_applies_to_its_sources_lowest_group_and_later_ones() -> None:

@@ -225,7 +225,7 @@ def test_builder_dockerfile_has_a_stage_per_set_and_one_export_stage(tiny: Path)
     assert parsed.global_args == {"PYTHON_IMAGE": "python:3.11-slim"}
     assert "apt-get install -y --no-install-recommends gcc" in text
     scripts = {s.name: s.runs[0].script for s in parsed.stages if s.name and s.name.startswith("set-")}
-    assert "--require-hashes --wheel-dir /wheels -r /tmp/base.txt" in scripts["set-base"]
+    assert "--require-hashes --no-deps --wheel-dir /wheels -r /tmp/base.txt" in scripts["set-base"]
     assert "--require-hashes" not in scripts["set-installer"]
     assert [c.sources for c in parsed.final_stage.copies] == [("/wheels",)] * 3
     assert [c.dest for c in parsed.final_stage.copies] == ["/installer", "/base", "/build-system"]
@@ -276,14 +276,16 @@ def test_dockerfile_with_wheelhouse_mounts_each_set_and_needs_no_index() -> None
     assert "pip install --no-index --find-links /wheels uv==0.13.8" in scripts[0]
     for script in scripts[1:3]:
         assert script.startswith("sha256sum -c /wheels/lock.sha256 ||")
-        assert "--require-hashes --no-index --find-links /wheels -r /wheels/requirements.txt" in script
+        assert (
+            "--require-hashes --no-deps --no-index --find-links /wheels -r /wheels/requirements.txt" in script
+        )
     assert "--no-deps --no-index --find-links /wheels /src" in scripts[3]
     assert "apt-get" not in render(plan)  # compilers stay in the wheel builder
 
 
 def test_online_wheelhouse_keeps_the_index() -> None:
     text = render(wheelhouse.use(plan_for(installer="pip"), offline=False))
-    assert "--require-hashes --find-links /wheels -r /wheels/requirements.txt" in text
+    assert "--require-hashes --no-deps --find-links /wheels -r /wheels/requirements.txt" in text
     assert "--no-index" not in text
 
 

@@ -48,11 +48,16 @@ class RequirementsStep:
 
 def plan_requirements(settings: Settings, *, force: bool = False) -> RequirementsStep:
     project, req_dir = settings.project, settings.requirements_dir
-    analysis = requirements.analyse(project, overrides=settings.classify, req_dir=req_dir)
+    analysis = requirements.analyse(
+        project, overrides=settings.classify, req_dir=req_dir, python_version=settings.python_version
+    )
     errors = [f for f in analysis.findings if f.level == "error"]
     if errors:
+        # the warnings found on the way are part of the message: nothing is printed before this fails
+        others = [f for f in analysis.findings if f.level == "warning"]
         raise InputError(
-            "\n  ".join(str(f) for f in errors), hint="fix the requirements, then run phase1 again"
+            "\n  ".join(str(f) for f in (*errors, *others)),
+            hint="fix the requirements, then run phase1 again",
         )
     source = "the project's declared requirements"
     in_files: dict[Path | str, GeneratedFile] = {
@@ -63,10 +68,10 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
     if not inputs.writes_anything and _locks_current(project, req_dir):
         return RequirementsStep(inputs, None, (*findings, "locks are up to date with their inputs"))
     locked = requirements.lock(
-        project, python_version=settings.python_version, req_dir=req_dir, inputs=analysis.plan.files
+        project, python_version=settings.python_version, req_dir=req_dir, analysis=analysis
     )
     lock_files: dict[Path | str, GeneratedFile] = {
-        f"{req_dir}/{name}": GeneratedFile(text, source=f"{req_dir}/{name.removesuffix('.txt')}.in by uv")
+        f"{req_dir}/{name}": GeneratedFile(text, source=f"{req_dir}/*.in, one resolution by uv")
         for name, text in locked.files.items()
     }
     locks = writer.plan_writes(project, lock_files, force=force, state_dir=settings.state_dir)

@@ -6,6 +6,7 @@ requirement locks, its layout and git history) and can be overridden in ``[tool.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -103,6 +104,15 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
             hint="run `dockyard phase1` first: it splits and locks requirements",
         )
     install_project = installs_project(project)
+    local = tuple(line for lock in runtime_locks for line in local_lines((project / lock).read_text()))
+    private = next(
+        (
+            m.group(1)
+            for lock in (*runtime_locks, *dev_locks)
+            if (m := _PRIVATE.search((project / lock).read_text()))
+        ),
+        None,
+    )
     paths = [] if install_project else runtime_paths(project)
     counts = history.top_level_change_counts(project)
     ordered = history.order_by_stability(paths, counts, fallback=FALLBACK_RANK)
@@ -119,7 +129,26 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
         apt_build_packages=settings.build_packages,
         test_command=settings.test_command,
         install_project=install_project,
+        local_installs=local,
+        private_index=private,
     )
+
+
+_PRIVATE = re.compile(r"^# dockyard: private index \((--[a-z-]+)\)", re.MULTILINE)
+
+
+def local_lines(lock_text: str) -> list[str]:
+    """The local paths and archives a phase-1 lock lists unhashed (``-e`` dropped: an image never edits)."""
+    from dockyard.requirements.lock import unhashed_lines
+
+    found = []
+    for line in unhashed_lines(lock_text):
+        target = line.removeprefix("-e ").strip()
+        target = target.split(" @ ", 1)[1] if " @ " in target else target
+        target = target.removeprefix("file:")
+        if target.startswith(("./", "../")) or target == ".":
+            found.append(target)
+    return found
 
 
 def _has_pins(path: Path) -> bool:

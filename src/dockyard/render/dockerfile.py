@@ -49,6 +49,10 @@ class DockerfilePlan:
     syntax: str = ""
     apt_build_packages: tuple[str, ...] = ()
     install_project: bool = False
+    #: "--index-url" or "--extra-index-url" when the locks need an index whose URL is a secret
+    private_index: str | None = None
+    #: local libraries, archives and paths the runtime locks list unhashed (phase 1), installed --no-deps
+    local_installs: tuple[str, ...] = ()
     wheelhouse: str | None = None
     offline: bool = False
     test_command: tuple[str, ...] = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
@@ -93,24 +97,50 @@ def healthcheck(port: int, path: str) -> tuple[str, ...]:
     return ("python", "-c", code)
 
 
+SECRET_ID = "dockyard_index"
+SECRET_PATH = f"/run/secrets/{SECRET_ID}"
+_SECRET_GUARD = (
+    f"{{ test -s {SECRET_PATH} || {{ echo 'dockyard: this build needs the private index URL as a BuildKit "
+    f"secret: docker build --secret id={SECRET_ID},src=FILE ...' >&2; exit 1; }}; }} && "
+)
+
+
+def with_secret_index(commands: dict[str, str], plan: DockerfilePlan) -> dict[str, str]:
+    """Install commands that read a private index URL from a BuildKit secret, never from a layer."""
+    if not plan.private_index:
+        return commands
+    tool = "UV" if plan.installer == "uv" else "PIP"
+    var = f"{tool}_{'EXTRA_INDEX_URL' if plan.private_index == '--extra-index-url' else 'INDEX_URL'}"
+    prefix = f'{_SECRET_GUARD}{var}="$(cat {SECRET_PATH})" '
+    changed = {
+        k: prefix + v for k, v in commands.items() if k in ("install", "install_target", "install_no_deps")
+    }
+    changed["cache_mount"] = f"{commands['cache_mount']} --mount=type=secret,id={SECRET_ID}"
+    return {**commands, **changed}
+
+
 def install_commands(plan: DockerfilePlan) -> dict[str, str]:
+    return with_secret_index(_install_commands(plan), plan)
+
+
+def _install_commands(plan: DockerfilePlan) -> dict[str, str]:
     find = ""
     if plan.wheelhouse:
         find = f" --no-index --find-links {WHEELS_MOUNT}" if plan.offline else f" --find-links {WHEELS_MOUNT}"
     if plan.installer == "uv":
         uv = "/opt/uv/bin/uv pip install --python /opt/venv/bin/python"
         return {
-            "install": f"{uv} --require-hashes{find}",
+            "install": f"{uv} --require-hashes --no-deps{find}",
             "install_target": f"{UV} pip install --python python3 --target {ML_PREFIX} --require-hashes"
-            + find,
+            + f" --no-deps{find}",
             "install_no_deps": f"{uv} --no-deps{find}",
             "cache_mount": "--mount=type=cache,target=/root/.cache/uv",
             "find": find,
         }
     pip = "pip install --disable-pip-version-check"
     return {
-        "install": f"{pip} --require-hashes{find}",
-        "install_target": f"python3 -m {pip} --target {ML_PREFIX} --require-hashes{find}",
+        "install": f"{pip} --require-hashes --no-deps{find}",
+        "install_target": f"python3 -m {pip} --target {ML_PREFIX} --require-hashes --no-deps{find}",
         "install_no_deps": f"{pip} --no-deps{find}",
         "cache_mount": "--mount=type=cache,target=/root/.cache/pip",
         "find": find,

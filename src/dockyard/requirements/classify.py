@@ -67,6 +67,12 @@ def _unique(entries: list[Entry]) -> tuple[Entry, ...]:
     return tuple(seen.values())
 
 
+def _short(entries: tuple[Entry, ...]) -> str:
+    """The first places a package is declared, and how many more: a warning stays one short line."""
+    places = [str(e.origin) for e in entries]
+    return ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+
+
 def classify(
     declared: Declared, overrides: Mapping[str, str] | None = None, *, catalogue: Catalogue | None = None
 ) -> Classification:
@@ -87,8 +93,18 @@ def classify(
             group, reason = min((entry_group(e, catalogue) for e in all_entries), key=lambda c: layer(c[0]))
         placements.append(Placement(key=key, group=group, reason=reason, entries=entries))
         texts = sorted({e.text for e in entries})
+        if len(texts) == 1 and len({str(e.origin) for e in entries}) > 1:
+            where = _short(entries)
+            findings.append(
+                Finding(
+                    level="warning",
+                    code="declared-twice",
+                    package=key,
+                    message=f"{key} is declared {len(entries)} times ({where}); one line is kept",
+                )
+            )
         if len(texts) > 1:
-            where = ", ".join(str(e.origin) for e in entries)
+            where = _short(entries)
             findings.append(
                 Finding(
                     level="warning",

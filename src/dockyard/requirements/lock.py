@@ -1,21 +1,20 @@
-"""Lock the four sets with ``uv pip compile --generate-hashes``, in layered order.
+"""Lock the four sets with one ``uv pip compile --generate-hashes`` and split the result into layers.
 
-Each ``<group>.in`` is compiled to ``<group>.txt`` after the groups before it, because its ``-c`` lines
-name their locks; so one package has one version across all four files (:func:`conflicting_pins` checks
-it anyway). uv runs in the project root, like pip would: relative paths of editable and local lines are
-read from there, while ``-r``/``-c``/``--find-links`` paths are relative to the file.
+All four ``.in`` files are compiled together, once, so constraints that cross sets hold (see
+:mod:`.resolve`); the pinned set is then split into ``base.txt``, ``ml.txt``, ``test.txt`` and ``dev.txt``,
+each package in the earliest layer that needs it, each still hash-locked. A project's own lock
+(``uv.lock``, ``poetry.lock``, ``pdm.lock``, ``Pipfile.lock``) enters as a constraints file of its pins,
+so the resolution keeps its versions exactly. uv runs in the project root, like pip would.
 
-Reproducible output: ``--no-header`` (the header would name the command), the lock's ``# via`` comments
-are kept, and an existing lock is handed to uv as the output file, so uv keeps its pins unless the
-input asks for something else; locking twice gives the same bytes. The files are compiled in a temporary
-directory beside the requirements directory (same depth, so relative paths resolve alike) and the texts
-are returned with that directory's name replaced by the real one: writing is the safe writer's job.
+Reproducible output: ``--no-header``, the lock's ``# via`` comments are kept, and the existing locks are
+handed to uv as its output file, so uv keeps their pins unless the input asks for something else. The
+files are compiled in a temporary directory beside the requirements directory (same depth, so relative
+paths resolve alike); a failure is explained with the user's files (:mod:`.lock_errors`).
 
 Editable installs, VCS checkouts and local directories cannot be hash-locked: uv resolves them (their
 dependencies are pinned and hashed like any other) but prints them without ``--hash``, and pip refuses
-a file that mixes hashed and unhashed lines; an editable line is also refused inside a ``-c`` file,
-which would break the next layer. So such lines are moved out of the lock body into a commented block at
-its end, and returned in :attr:`Locked.unhashed`: install them after the lock, with ``--no-deps``.
+a file that mixes hashed and unhashed lines. So such lines are moved to a commented block at the end of
+their layer, and returned in :attr:`Locked.unhashed`: install them after the lock, with ``--no-deps``.
 """
 
 from __future__ import annotations
@@ -29,23 +28,23 @@ from pathlib import Path
 
 from dockyard import process
 from dockyard.errors import ConfigError, DockyardError, InputError
-from dockyard.requirements.model import GROUPS, Finding, Locked, normalize
+from dockyard.requirements import lock_errors, resolve
+from dockyard.requirements.model import GROUPS, Finding, Group, Locked, normalize
 from dockyard.requirements.requirements_txt import rel
 from dockyard.requirements.split import in_name, lock_name
 
-LOCK_HINT = (
-    "the sets are locked in order base, ml, test, dev, each under the earlier locks; a conflict usually "
-    "means a later set needs another version of a package pinned earlier: add a compatible specifier for "
-    "it to the earlier .in file"
-)
+LOCK_HINT = "all sets are resolved together; see the lines named above"
+RESOLUTION = "resolution.in"
+#: The line a lock carries when it needs an index whose URL holds credentials (phase 2 reads it from a
+#: BuildKit secret of this id); the URL itself is never written.
+PRIVATE_INDEX = "# dockyard: private index ({flag}) from the BuildKit secret " + "dockyard_index"
+PINS = "project-lock-pins.txt"
+COMPILED = "resolution.txt"
 UNHASHED_NOTE = (
     "# dockyard: not hash-locked (editable install, VCS checkout or local path); their dependencies are\n"
     "# pinned above. Install them after this file, without dependencies: pip install --no-deps <line>"
 )
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?:==\s*([^\s;\\]+)|@\s*(\S+))")
-_INDEX_FLAGS = re.compile(
-    r"^\s*(-i|--index-url|--extra-index-url|-f|--find-links|--no-index)\b", re.MULTILINE
-)
 
 
 def lock_command(
@@ -126,6 +125,13 @@ def _relocated(text: str, stage: str, req_dir: str) -> str:
     return text.replace(f"{stage}/", prefix)
 
 
+_LAYER_CONSTRAINT = re.compile(r"^-c\s+(base|ml|test|dev)\.txt\s*$")
+
+
+def _is_option(line: str) -> bool:
+    return line.startswith("-") and not line.startswith(("-e ", "--editable", "-c ", "-r "))
+
+
 def _inputs(target: Path, inputs: Mapping[str, str] | None) -> dict[str, str]:
     if inputs is None:
         inputs = {
@@ -141,18 +147,68 @@ def _inputs(target: Path, inputs: Mapping[str, str] | None) -> dict[str, str]:
     return dict(inputs)
 
 
-def lock(
+def resolve_command(
+    sources: list[str],
+    out_file: str,
+    *,
+    python_version: str,
+    python_platform: str | None = "linux",
+    uv: str = "uv",
+) -> list[str]:
+    """The one ``uv pip compile`` of every set together."""
+    argv = [uv, "pip", "compile", "--generate-hashes"]
+    argv += ["--python-version", python_version]
+    if python_platform:
+        argv += ["--python-platform", python_platform]
+    argv += ["--no-header", *sources, "-o", out_file]
+    return argv
+
+
+def staged_inputs(
+    texts: Mapping[str, str], *, constraints: str, private_options: tuple[str, ...]
+) -> tuple[dict[str, str], list[str]]:
+    """What the one resolution reads: ``resolution.in`` (options once, the project lock's pins) and the
+    four ``.in`` texts without option lines or the old layered ``-c <group>.txt`` lines; and the public
+    option lines every layer file repeats."""
+    options: list[str] = []
+    staged: dict[str, str] = {}
+    for group in GROUPS:
+        kept = []
+        for line in texts[in_name(group)].splitlines():
+            if _LAYER_CONSTRAINT.match(line.strip()):
+                continue
+            if _is_option(line.strip()):
+                if line.strip() not in options:
+                    options.append(line.strip())
+                continue
+            kept.append(line)
+        staged[in_name(group)] = "\n".join(kept) + "\n"
+    head = [*options, *private_options]
+    if constraints:
+        staged[PINS] = constraints
+        head.append(f"-c {PINS}")
+    staged[RESOLUTION] = "\n".join(["# every set, resolved once", *head]) + "\n"
+    return staged, options
+
+
+def lock_sets(
     project: Path,
     *,
     python_version: str,
     req_dir: str = "requirements",
     inputs: Mapping[str, str] | None = None,
     python_platform: str | None = "linux",
+    direct: Mapping[str, Group] | None = None,
+    constraints: str = "",
+    private_options: tuple[str, ...] = (),
+    origins: Mapping[str, tuple[str, ...]] | None = None,
+    findings_before: tuple[str, ...] = (),
 ) -> Locked:
-    """Lock the four sets of ``project``; returns the lock texts, writes nothing in ``req_dir``.
+    """Lock the four sets of ``project`` in one resolution; returns the layer texts, writes nothing.
 
-    ``inputs`` maps ``<group>.in`` to its text (default: the files in ``req_dir``). Existing locks in
-    ``req_dir`` are kept as uv's starting point, so unchanged inputs keep their pins.
+    ``inputs`` maps ``<group>.in`` to its text (default: the files in ``req_dir``); ``direct`` maps each
+    direct dependency to its group; ``constraints`` holds the pins of the project's own lock;
+    ``private_options`` are index options that must not reach a generated file (credentials).
     """
     if not re.fullmatch(r"\d+\.\d+(\.\d+)?", python_version):
         raise ConfigError(f"python version {python_version!r} is not X.Y", hint="for example 3.11")
@@ -165,27 +221,46 @@ def lock(
     staged = rel(stage, root)
     files: dict[str, str] = {}
     unhashed: dict[str, tuple[str, ...]] = {}
+    staged_texts, options = staged_inputs(texts, constraints=constraints, private_options=private_options)
     try:
-        for group in GROUPS:
-            (stage / in_name(group)).write_text(texts[in_name(group)], encoding="utf-8")
-            previous = target / lock_name(group)
-            if previous.is_file():
-                shutil.copyfile(previous, stage / lock_name(group))
-            argv = lock_command(
-                f"{staged}/{in_name(group)}",
-                f"{staged}/{lock_name(group)}",
-                python_version=python_version,
-                python_platform=python_platform,
-                emit_index=_INDEX_FLAGS.search(texts[in_name(group)]) is not None,
-                uv=uv,
+        for name, text in staged_texts.items():
+            (stage / name).write_text(text, encoding="utf-8")
+        previous = [target / lock_name(g) for g in GROUPS if (target / lock_name(g)).is_file()]
+        seed = "".join(p.read_text(encoding="utf-8") for p in previous)
+        if seed:
+            (stage / COMPILED).write_text(seed, encoding="utf-8")
+        argv = resolve_command(
+            [f"{staged}/{RESOLUTION}", *(f"{staged}/{in_name(g)}" for g in GROUPS)],
+            f"{staged}/{COMPILED}",
+            python_version=python_version,
+            python_platform=python_platform,
+            uv=uv,
+        )
+        result = process.run(argv, cwd=root, check=False, hint=LOCK_HINT)
+        if result.returncode != 0:
+            raise lock_errors.explain(
+                argv,
+                result.returncode,
+                result.stderr or result.stdout,
+                staged=staged,
+                req_dir=req_dir,
+                origins=origins or {},
+                findings=findings_before,
             )
-            result = process.run(argv, cwd=root, hint=LOCK_HINT)
-            text, aside = set_aside_unhashed(_relocated(result.stdout, staged, req_dir))
-            (stage / lock_name(group)).write_text(text, encoding="utf-8")
-            files[lock_name(group)] = text
-            unhashed[group] = aside
+        compiled = _relocated(result.stdout, staged, req_dir)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    split = resolve.split_resolution(compiled, files={in_name(g): g for g in GROUPS}, direct=direct or {})
+    flags = sorted({line.split()[0] for line in private_options if line.startswith("--")})
+    marks = [
+        PRIVATE_INDEX.format(flag=flag) for flag in flags if flag in ("--index-url", "--extra-index-url")
+    ]
+    for group in GROUPS:
+        _head, found = split[group]
+        body = [line for block in found for line in block.lines]
+        text, aside = set_aside_unhashed("\n".join([*marks, *options, *body]) + "\n")
+        files[lock_name(group)] = text
+        unhashed[group] = aside
     _check_consistent(files)
     findings = tuple(
         Finding(
@@ -213,6 +288,18 @@ def _check_consistent(files: Mapping[str, str]) -> None:
             hint="a user -c file or an index option may have let a layer escape its constraints; "
             "check the .in files",
         )
+
+
+def unhashed_lines(text: str) -> tuple[str, ...]:
+    """The lines a lock text lists in its set-aside block (:data:`UNHASHED_NOTE`)."""
+    lines = text.splitlines()
+    note = UNHASHED_NOTE.splitlines()
+    for index in range(len(lines) - len(note) + 1):
+        if lines[index : index + len(note)] == note:
+            return tuple(
+                line.removeprefix("# ") for line in lines[index + len(note) :] if line.startswith("# ")
+            )
+    return ()
 
 
 def all_hashed(text: str) -> bool:

@@ -17,8 +17,8 @@ from packaging.utils import canonicalize_name
 
 Group = Literal["base", "ml", "test", "dev"]
 
-#: The four sets, in lock order: each is resolved with the locks of all earlier ones as constraints, so a
-#: package has one version across all four files.
+#: The four sets, in install order. They are resolved together, once; each package goes to the earliest
+#: set that needs it.
 GROUPS: tuple[Group, ...] = ("base", "ml", "test", "dev")
 RUNTIME_GROUPS: frozenset[Group] = frozenset({"base", "ml"})
 
@@ -58,6 +58,7 @@ class Entry:
     origin: Origin
     source: str  # the top-level source it was reached from: a requirements file or a pyproject table
     hint: Group | None = None  # the group the source's name suggests (requirements-dev.txt -> dev)
+    note: str = ""  # what was changed on reading (an editable VCS line is read non-editable)
 
     @property
     def key(self) -> str:
@@ -105,6 +106,12 @@ class Declared:
     project_name: str | None = None
     requires_python: str | None = None
     findings: tuple[Finding, ...] = ()
+    lock_file: str | None = None  # the project's own lock (uv.lock, poetry.lock, ...), when it has one
+    locked: Mapping[str, str] = field(
+        default_factory=lambda: types.MappingProxyType({})
+    )  # that lock's pins: normalized name -> version
+    looked: tuple[str, ...] = ()  # every place dependencies were looked for
+    explicit: bool = False  # the project states its dependencies (maybe none) somewhere
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +178,7 @@ class SplitPlan:
 
     files: Mapping[str, str]
     findings: tuple[Finding, ...] = ()
+    private: tuple[str, ...] = ()  # option lines used to resolve, never written (credentials)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,5 @@
-"""Read ``pyproject.toml``: ``[project]`` dependencies, optional dependencies and dependency groups.
+"""Read ``pyproject.toml``: ``[project]`` dependencies, optional dependencies, dependency groups, and the
+tool tables that declare more (Poetry's, ``[tool.pdm.dev-dependencies]``, ``[tool.uv] dev-dependencies``).
 
 Each is a PEP 508 string, read with ``packaging``. PEP 735 ``[dependency-groups]`` are expanded with their
 ``{include-group = ...}`` tables (names normalized, cycles and unknown groups refused); an entry reached
@@ -9,59 +10,24 @@ below its table's header: good enough to point a person at it.
 
 from __future__ import annotations
 
-import re
-import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from dockyard.errors import InputError
+from dockyard.requirements import tomlfile
 from dockyard.requirements.catalogue import hint_for
-from dockyard.requirements.model import Entry, Finding, Group, Kind, Origin, normalize
-from dockyard.requirements.requirements_txt import PYPROJECT, decode, first_line, url_kind
-
-_TOML_LINE = re.compile(r"at line (\d+)")
-
-
-class _Locator:
-    """Finds the line of a string inside a TOML section; tomllib keeps no positions."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-
-    def section(self, *headers: str) -> int:
-        for header in headers:
-            pattern = re.compile(r"^\s*\[\s*" + re.escape(header).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
-            for index, line in enumerate(self.lines):
-                if pattern.match(line):
-                    return index
-        return 0
-
-    def line_of(self, value: str, start: int) -> int | None:
-        quoted = (f'"{value}"', f"'{value}'")
-        for index in range(start, len(self.lines)):
-            if any(q in self.lines[index] for q in quoted):
-                return index + 1
-        return None
+from dockyard.requirements.model import Entry, Finding, Group, Origin, normalize
+from dockyard.requirements.pep508 import KeyLocator, entry_from_pep508, parse
+from dockyard.requirements.poetry import read_poetry
+from dockyard.requirements.requirements_txt import PYPROJECT
 
 
 def _string_list(value: object, where: str, path: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InputError(f"{where} must be a list of PEP 508 strings", path=path)
     return list(value)
-
-
-def _pep508(text: str, *, path: str, line: int | None) -> Requirement:
-    try:
-        return Requirement(text)
-    except InvalidRequirement as exc:
-        raise InputError(
-            f"not a valid PEP 508 requirement: {text!r} ({first_line(str(exc))})",
-            path=path,
-            line=line,
-            hint="see https://packaging.python.org/en/latest/specifications/dependency-specifiers/",
-        ) from exc
 
 
 def _dependency_groups(table: object, path: str) -> dict[str, list[str]]:
@@ -104,31 +70,53 @@ def _dependency_groups(table: object, path: str) -> dict[str, list[str]]:
     return {key: expand(key, ()) for key in groups}
 
 
-def read_pyproject(root: Path) -> tuple[list[Entry], list[Finding], dict[str, Any]]:
+@dataclass(frozen=True, kw_only=True)
+class PyprojectRead:
+    """What one pyproject.toml declares, and whether it states its dependencies itself."""
+
+    entries: tuple[Entry, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    project: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
+    explicit: bool = False  # [project] dependencies (or Poetry's) are a static list, maybe empty
+
+    @property
+    def dynamic_dependencies(self) -> bool:
+        return "dependencies" in self.project.get("dynamic", [])
+
+
+def _pdm_item(item: str, *, origin: Origin, source: str, hint: Group | None) -> Entry:
+    """A PDM dev-dependency: PEP 508, or ``-e file:///${PROJECT_ROOT}/path`` for an editable path."""
+    if item.startswith("-e "):
+        target = item[3:].strip().replace("file:///${PROJECT_ROOT}/", "./").replace("${PROJECT_ROOT}/", "./")
+        name, _, url = target.partition(" @ ")
+        path = (url or name).replace("file:///${PROJECT_ROOT}", ".")
+        return Entry(name=None, text=f"-e {path}", kind="editable", origin=origin, source=source, hint=hint)
+    return entry_from_pep508(item, origin=origin, source=source, hint=hint)
+
+
+def read_pyproject(root: Path, shown: str = PYPROJECT) -> PyprojectRead:
+    """Every declaration of ``root/pyproject.toml``; an empty result when there is no such file."""
     path = root / PYPROJECT
-    if not path.is_file():
-        return [], [], {}
-    text = decode(path.read_bytes(), PYPROJECT)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = _TOML_LINE.search(str(exc))
-        raise InputError(
-            f"cannot be read as TOML ({exc})", path=PYPROJECT, line=int(match.group(1)) if match else None
-        ) from exc
+    if not path.exists():
+        return PyprojectRead()
+    data = tomlfile.load(path, shown)
     project = data.get("project", {})
     if not isinstance(project, dict):
-        raise InputError("[project] must be a table", path=PYPROJECT)
+        raise InputError("[project] must be a table", path=shown)
     own = normalize(project["name"]) if isinstance(project.get("name"), str) else None
-    where = _Locator(text)
+    where = KeyLocator(path.read_text(encoding="utf-8", errors="replace"))
     entries: list[Entry] = []
     findings: list[Finding] = []
 
-    def add(items: list[str], *, source: str, hint: Group | None, start: int) -> None:
+    def add(items: list[str], *, source: str, hint: Group | None, start: int, pdm: bool = False) -> None:
         for item in items:
             line = where.line_of(item, start)
-            req = _pep508(item, path=PYPROJECT, line=line)
-            origin = Origin(path=PYPROJECT, line=line)
+            origin = Origin(path=shown, line=line)
+            if pdm and item.startswith("-e "):
+                entries.append(_pdm_item(item, origin=origin, source=source, hint=hint))
+                continue
+            req = parse(item, path=shown, line=line)
             if own is not None and normalize(req.name) == own:
                 findings.append(
                     Finding(
@@ -140,62 +128,68 @@ def read_pyproject(root: Path) -> tuple[list[Entry], list[Finding], dict[str, An
                     )
                 )
                 continue
-            kind: Kind = "index" if req.url is None else url_kind(req.url, editable=False)
-            entries.append(
-                Entry(
-                    name=normalize(req.name),
-                    text=str(req),
-                    kind=kind,
-                    origin=origin,
-                    source=source,
-                    hint=hint,
-                )
-            )
+            entries.append(entry_from_pep508(item, origin=origin, source=source, hint=hint))
 
     deps_at = where.section("project")
     add(
-        _string_list(project.get("dependencies", []), "[project] dependencies", PYPROJECT),
-        source=f"{PYPROJECT} [project] dependencies",
+        _string_list(project.get("dependencies", []), "[project] dependencies", shown),
+        source=f"{shown} [project] dependencies",
         hint=None,
         start=deps_at,
     )
     optional = project.get("optional-dependencies", {})
     if not isinstance(optional, dict):
-        raise InputError("[project.optional-dependencies] must be a table", path=PYPROJECT)
+        raise InputError("[project.optional-dependencies] must be a table", path=shown)
     extras_at = where.section("project.optional-dependencies", "project")
     for extra in sorted(optional):
-        items = _string_list(optional[extra], f"[project.optional-dependencies] {extra}", PYPROJECT)
+        items = _string_list(optional[extra], f"[project.optional-dependencies] {extra}", shown)
         add(
             items,
-            source=f"{PYPROJECT} [project.optional-dependencies] {extra}",
+            source=f"{shown} [project.optional-dependencies] {extra}",
             hint=hint_for(extra),
             start=extras_at,
         )
     if "dependency-groups" in data:
         groups_at = where.section("dependency-groups")
-        for group, items in sorted(_dependency_groups(data["dependency-groups"], PYPROJECT).items()):
+        for group, items in sorted(_dependency_groups(data["dependency-groups"], shown).items()):
+            add(items, source=f"{shown} [dependency-groups] {group}", hint=hint_for(group), start=groups_at)
+    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    pdm_dev = (tool.get("pdm") or {}).get("dev-dependencies")
+    if isinstance(pdm_dev, dict):
+        pdm_at = where.section("tool.pdm.dev-dependencies")
+        for group, items in sorted(pdm_dev.items()):
             add(
-                items,
-                source=f"{PYPROJECT} [dependency-groups] {group}",
-                hint=hint_for(group),
-                start=groups_at,
+                _string_list(items, f"[tool.pdm.dev-dependencies] {group}", shown),
+                source=f"{shown} [tool.pdm.dev-dependencies] {group}",
+                hint=hint_for(group) or "dev",
+                start=pdm_at,
+                pdm=True,
             )
+    uv_dev = (tool.get("uv") or {}).get("dev-dependencies")
+    if isinstance(uv_dev, list):
+        add(
+            _string_list(uv_dev, "[tool.uv] dev-dependencies", shown),
+            source=f"{shown} [tool.uv] dev-dependencies",
+            hint="dev",
+            start=where.section("tool.uv"),
+        )
+    explicit = "dependencies" in project and "dependencies" not in project.get("dynamic", [])
+    if isinstance(tool.get("poetry"), dict):
+        poetry_entries, poetry_findings = read_poetry(
+            tool["poetry"], locator=where, pep621_main="dependencies" in project, path=shown
+        )
+        entries += poetry_entries
+        findings += poetry_findings
+        explicit = explicit or "dependencies" in tool["poetry"]
     if "dependencies" in project.get("dynamic", []):
         findings.append(
             Finding(
                 level="info",
                 code="dynamic-dependencies",
-                origin=Origin(path=PYPROJECT),
-                message="[project] dependencies are dynamic; they are read from the requirements files",
+                origin=Origin(path=shown),
+                message="[project] dependencies are dynamic: read through the build backend's metadata",
             )
         )
-    if "poetry" in data.get("tool", {}):
-        findings.append(
-            Finding(
-                level="warning",
-                code="not-read",
-                origin=Origin(path=PYPROJECT),
-                message="[tool.poetry] dependencies are not read; declare them in [project] or requirements",
-            )
-        )
-    return entries, findings, project
+    return PyprojectRead(
+        entries=tuple(entries), findings=tuple(findings), project=project, data=data, explicit=explicit
+    )

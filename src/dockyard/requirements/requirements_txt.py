@@ -35,6 +35,7 @@ from dockyard.requirements.catalogue import hint_for
 from dockyard.requirements.model import Entry, Finding, Group, Kind, Option, Origin, normalize
 
 REQUIREMENTS_GLOB = "*requirements*.txt"
+MALFORMED_CAP = 20
 PYPROJECT = "pyproject.toml"
 VCS_SCHEMES = ("git", "hg", "svn", "bzr")
 
@@ -124,6 +125,10 @@ class _Reader:
         if path in self.files:
             return self.files[path]
         shown = self.rel(path)
+        if path.is_dir():
+            raise InputError(
+                "is a directory, not a requirements file", path=shown, hint=f"rename or remove {shown}/"
+            )
         try:
             decode(path.read_bytes(), shown)
         except OSError as exc:
@@ -132,13 +137,26 @@ class _Reader:
             parsed = RequirementsFile.from_file(str(path), include_nested=False)
         except Exception as exc:  # the parser raises bare exceptions for unreadable files
             raise InputError(f"cannot be parsed ({exc})", path=shown) from exc
-        for bad in parsed.invalid_lines:
-            assert isinstance(bad, InvalidRequirementLine)
+        bad_lines = [bad for bad in parsed.invalid_lines if isinstance(bad, InvalidRequirementLine)]
+        if len(bad_lines) == 1:
+            bad = bad_lines[0]
             raise InputError(
                 f"not a valid requirement or option: {bad.line!r} ({first_line(bad.error_message)})",
                 path=shown,
                 line=bad.line_number,
                 hint="fix or remove the line; pip would refuse it too",
+            )
+        if bad_lines:
+            listed = [
+                f"{shown}:{bad.line_number}: {bad.line!r} ({first_line(bad.error_message)})"
+                for bad in bad_lines[:MALFORMED_CAP]
+            ]
+            more = len(bad_lines) - MALFORMED_CAP
+            raise InputError(
+                f"{len(bad_lines)} lines are not valid requirements or options:\n  "
+                + "\n  ".join(listed)
+                + (f"\n  ... and {more} more" if more > 0 else ""),
+                hint="fix or remove these lines; pip would refuse them too",
             )
         includes: list[_Include] = []
         options: list[OptionLine] = []
@@ -198,7 +216,16 @@ def first_line(text: str) -> str:
 
 
 def _requirements_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.glob(REQUIREMENTS_GLOB) if p.is_file())
+    """Every root ``*requirements*.txt``; a directory of that name is an error, never skipped."""
+    found = sorted(root.glob(REQUIREMENTS_GLOB))
+    for path in found:
+        if path.is_dir():
+            raise InputError(
+                "is a directory, not a requirements file",
+                path=path.name,
+                hint=f"rename {path.name}/ (dockyard reads every {REQUIREMENTS_GLOB} in the project root)",
+            )
+    return found
 
 
 def url_kind(url: str, *, editable: bool) -> Kind:
@@ -228,7 +255,13 @@ def _local_name(root: Path, url: str) -> str | None:
 def _entry(req: InstallRequirement, *, root: Path, origin: Origin, source: str, hint: Group | None) -> Entry:
     link = req.link.url if req.link is not None else None
     kind: Kind = "index" if link is None else url_kind(link, editable=req.is_editable)
-    if kind == "editable":
+    note = ""
+    vcs_editable = kind == "editable" and link is not None and url_kind(link, editable=False) == "vcs"
+    if vcs_editable and req.name and link is not None:
+        note = "declared editable: an image installs it non-editable"
+        # an image installs a VCS checkout once and never edits it: installed non-editable
+        kind, text = "vcs", f"{normalize(req.name)} @ {link.split('#', 1)[0]}"
+    elif kind == "editable":
         text = f"-e {link}"
     elif req.req is not None and (link is None or req.req.url):
         # the parser keeps a line's marker beside the requirement, not in it
@@ -238,7 +271,7 @@ def _entry(req: InstallRequirement, *, root: Path, origin: Origin, source: str, 
     name = normalize(req.name) if req.name else None
     if name is None and kind in ("editable", "local") and link is not None:
         name = _local_name(root, link)
-    return Entry(name=name, text=text, kind=kind, origin=origin, source=source, hint=hint)
+    return Entry(name=name, text=text, kind=kind, origin=origin, source=source, hint=hint, note=note)
 
 
 def is_url(value: str) -> bool:
@@ -333,14 +366,14 @@ def _collect(
         out.entries.append(_entry(req, root=reader.root, origin=origin, source=source, hint=own_hint))
 
 
-def read_requirements(root: Path) -> tuple[Collected, list[str]]:
+def read_requirements(root: Path, extra: Sequence[Path] = ()) -> tuple[Collected, list[str]]:
     """Every root ``*requirements*.txt`` is a source of its own, unless it is only ever a ``-c`` file.
 
     A source that includes another (``requirements-dev.txt`` with ``-r requirements.txt``) does not
     take over the other's entries: they keep their own source and its group hint.
     """
     reader = _Reader(root)
-    candidates = _requirements_files(root)
+    candidates = sorted({*_requirements_files(root), *(Path(os.path.normpath(p)) for p in extra)})
     for candidate in candidates:
         reader.walk(candidate)
     tops = frozenset(c for c in candidates if c in reader.required or c not in reader.constrained)

@@ -1,9 +1,7 @@
 """Turn a classification into the texts of ``base.in``, ``ml.in``, ``test.in`` and ``dev.in``.
 
-The sets are layered: ``ml.in`` starts with ``-c base.txt``, ``test.in`` with the base and ml locks,
-``dev.in`` with base, ml and test, so the four locks agree on every version (dev is constrained by test
-too: otherwise the two could pin a shared dependency differently). All four files are always produced,
-so the image's install steps do not depend on which groups happen to be empty.
+The four sets are resolved together, once (:mod:`.lock`), so they agree on every version. All four
+files are always produced, so the image's install steps do not depend on which groups are empty.
 
 User's version specifiers, extras and markers are kept as declared (in PEP 508 form); each line says
 where it was declared. Editable, VCS and local-path lines are kept in their group behind a warning:
@@ -12,7 +10,8 @@ trusted hosts, ``--pre``, binary choices) and the user's own ``-c`` files apply 
 they came from, so each goes to the groups of that invocation's entries and to every later layer (a later
 layer resolves the same packages under the earlier locks). Paths are rewritten relative to the
 requirements directory, since pip and uv read them relative to the file. The output is sorted and
-carries no dates: the same input gives the same bytes.
+carries no dates: the same input gives the same bytes. An index URL that carries credentials or an
+environment placeholder is never written: it goes to :attr:`SplitPlan.private`, for the resolution only.
 """
 
 from __future__ import annotations
@@ -131,17 +130,8 @@ def _requirement_lines(placements: Iterable[Placement], group: Group, findings: 
                 lines.append(
                     f"# dockyard: {note}; it cannot be hash-locked, see the end of {lock_name(group)}"
                 )
-                findings.append(
-                    Finding(
-                        level="warning",
-                        code="not-hash-locked",
-                        package=entry.name,
-                        origin=entry.origin,
-                        message=f"{text!r} is {note}: kept in {in_name(group)}, locked without hashes, "
-                        "to be installed separately",
-                    )
-                )
-            lines.append(f"{text}  # {', '.join(where)}")
+            shown = ", ".join(where[:2]) + (f" and {len(where) - 2} more" if len(where) > 2 else "")
+            lines.append(f"{text}  # {shown}")
     return lines
 
 
@@ -151,11 +141,12 @@ def _credential_findings(classification: Classification) -> list[Finding]:
             level="warning",
             code="index-credentials",
             origin=o.origin,
-            message=f"{o.flag} carries a password; it will be in the requirements files and the image "
-            "history: use a ${VARIABLE} placeholder (pip and uv expand it)",
+            message=f"{o.flag} carries credentials or a ${{VARIABLE}}: used to resolve, written to no "
+            "generated file; the generated Dockerfile does not reach that index (give it the URL "
+            "yourself, as a BuildKit secret)",
         )
         for o in classification.options
-        if o.value and _CREDENTIALS.search(o.value)
+        if o.value and private(f"{o.flag} {o.value}")
     ]
 
 
@@ -165,10 +156,19 @@ def split(classification: Classification, *, req_dir: str = "requirements") -> S
     files: dict[str, str] = {}
     for group in GROUPS:
         lines = [f"# {in_name(group)}: {DESCRIPTIONS[group]}."]
-        lines += [f"-c {lock_name(g)}" for g in GROUPS[: layer(group)]]
-        lines += _options_for(group, classification, req_dir, findings)
+        lines += [
+            line for line in _options_for(group, classification, req_dir, findings) if not private(line)
+        ]
         body = _requirement_lines(classification.in_group(group), group, findings)
         if body:
             lines += ["", *body]
         files[in_name(group)] = "\n".join(lines) + "\n"
-    return SplitPlan(files=types.MappingProxyType(files), findings=tuple(findings))
+    secret = sorted(
+        {option_line(o, req_dir) for o in classification.options if private(option_line(o, req_dir))}
+    )
+    return SplitPlan(files=types.MappingProxyType(files), findings=tuple(findings), private=tuple(secret))
+
+
+def private(line: str) -> bool:
+    """An option line that must stay out of every generated file: a password or a ${VARIABLE}."""
+    return bool(_CREDENTIALS.search(line)) or "${" in line or bool(re.search(r"://[^/@\s]+@", line))

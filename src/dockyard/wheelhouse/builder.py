@@ -18,7 +18,8 @@ def stage_name(wheel_set: WheelSet) -> str:
 def wheel_command(wheel_set: WheelSet) -> list[str]:
     argv = ["python", "-m", "pip", "wheel", "--disable-pip-version-check"]
     if wheel_set.hashed:
-        argv.append("--require-hashes")
+        # each phase-1 lock holds only the packages its layer adds: the earlier layers hold the rest
+        argv += ["--require-hashes", "--no-deps"]
     return [*argv, "--wheel-dir", "/wheels", "-r", f"/tmp/{wheel_set.input_name}"]
 
 
