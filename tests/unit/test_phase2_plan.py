@@ -39,7 +39,7 @@ def test_command_and_port_come_from_the_current_dockerfile(tmp_path: Path) -> No
 def test_shell_form_cmd_and_override(tmp_path: Path) -> None:
     root = project(tmp_path, "FROM python:3.11-slim\nCMD python -m svc --port 8000\n")
     s = config.load(root, environ={})
-    assert plan.app_command(s, plan.current_dockerfile(s)) == ("sh", "-c", "python -m svc --port 8000")
+    assert plan.app_command(s, plan.current_dockerfile(s)) == ("/bin/sh", "-c", "python -m svc --port 8000")
     s = config.load(root, {"app_command": ["python", "-m", "svc"]}, environ={})
     assert plan.app_command(s, plan.current_dockerfile(s)) == ("python", "-m", "svc")
 

@@ -34,7 +34,7 @@ def plan_files(
     settings: Settings, *, force: bool = False, docker: str | None = None
 ) -> tuple[WritePlan, list[str]]:
     """The Dockerfile to write, and notes. With a current wheelhouse it installs from it, offline."""
-    plan = plan_dockerfile(settings)
+    plan = plan_dockerfile(settings, docker=docker)
     notes: list[str] = []
     if docker is not None and (settings.project / wheelhouse.DIRNAME).is_dir():
         state = wheelhouse.status(plan, settings.project, docker)

@@ -11,7 +11,7 @@ from dockyard.bench.runner import Options
 from dockyard.engine import BuildRequest, Engine
 from dockyard.engine.build import step_table, summary_rows
 from dockyard.phases import phase2 as p2
-from dockyard.phases.phase2_plan import app_port, current_dockerfile
+from dockyard.phases.phase2_plan import app_port, health_path, original
 from dockyard.tasks._common import settings, task
 from dockyard.tasks.bench import run_benchmark
 from dockyard.tasks.engine import measured_build
@@ -75,14 +75,15 @@ def phase2(
         ("lint", "; ".join(f"{tool}: {result}" for tool, result in lint.rows())),
         ("this build", f"{built.cache_hit_ratio:.0%} of steps cached"),
     ]
-    port = app_port(s, current_dockerfile(s))
-    if smoke and not (port and s.health_path):
+    current = original(s)
+    port, path = app_port(s, current), health_path(s, current)
+    if smoke and not (port and path):
         rows.append(("smoke test", "skipped: not a network service (app_port 0 or no health_path)"))
     elif smoke:
         ui.echo("\n== smoke test")
-        smoked = p2.smoke_test(engine, built.image_id, port=port, health_path=s.health_path)
+        smoked = p2.smoke_test(engine, built.image_id, port=port, health_path=path)
         ui.echo(f"  {smoked.url} answered after {smoked.seconds_to_healthy:.1f}s: {smoked.body[:80]}")
-        rows.append(("smoke test", f"{s.health_path} answered in {smoked.seconds_to_healthy:.1f}s"))
+        rows.append(("smoke test", f"{path} answered in {smoked.seconds_to_healthy:.1f}s"))
     if bench and (s.project / "Dockerfile").is_file():
         ui.echo(f"\n== quick benchmark: code-change rebuild, {runs} runs, baseline vs optimized")
         variants = [
