@@ -227,4 +227,4 @@ def render(plan: DockerfilePlan) -> str:
     # collapse the blank lines left by skipped blocks
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    return text
+    return text.rstrip("\n") + "\n"
