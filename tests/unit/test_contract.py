@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,28 @@ def test_the_base_image_follows_the_original_python(tmp_path: Path) -> None:
     assert contract.base_image_for(tmp_path) == "python:3.12-slim"
     write(tmp_path, "FROM ubuntu:22.04\n")
     assert contract.base_image_for(tmp_path) is None
+
+
+def test_an_arg_selected_final_stage(tmp_path: Path) -> None:
+    text = (
+        'ARG VARIANT=cli\nFROM python:3.11-slim AS web\nCMD ["serve"]\n'
+        'FROM python:3.11-slim AS cli\nENTRYPOINT ["tool"]\nFROM ${VARIANT} AS final\nENV X=1\n'
+    )
+    assert contract.read(write(tmp_path, text)).command == ("tool",)
+    assert contract.read(write(tmp_path, text), target="web").command == ("serve",)
+
+
+def test_wildcard_and_optional_lock_sources(tmp_path: Path) -> None:
+    from dockyard.phases import phase2_layout
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "a.toml").write_text("")
+    (tmp_path / "config" / "b.yaml").write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    text = (
+        "FROM python:3.11-slim\nWORKDIR /app\n"
+        "COPY ./pyproject.toml ./poetry.lock* /tmp/\nCOPY config/*.toml ./config/\n"
+    )
+    c = contract.read(write(tmp_path, text))
+    found = phase2_layout.copies(tmp_path, c, counts=Counter())
+    assert [(f.source, f.dest) for f in found] == [("config/a.toml", "/app/config/a.toml")]

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard import contract, dockerignore, process, requirements
 from dockyard import dockerfile as dockerfile_mod
-from dockyard import dockerignore, process, requirements
 from dockyard.config import Settings
 from dockyard.errors import InputError
 from dockyard.render import writer
@@ -89,7 +89,8 @@ class DockerignoreStep:
 
 
 def project_dockerfiles(settings: Settings) -> list[dockerfile_mod.Dockerfile]:
-    found = [settings.project / "Dockerfile", settings.project / "docker" / "Dockerfile"]
+    original = contract.locate(settings.project, settings.dockerfile) or settings.project / "Dockerfile"
+    found = [original, settings.project / "docker" / "Dockerfile"]
     return [dockerfile_mod.parse_file(p) for p in found if p.is_file()]
 
 

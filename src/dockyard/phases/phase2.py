@@ -35,7 +35,7 @@ def plan_files(
 ) -> tuple[WritePlan, list[str]]:
     """The Dockerfile to write, and notes. With a current wheelhouse it installs from it, offline."""
     plan = plan_dockerfile(settings, docker=docker)
-    notes: list[str] = []
+    notes: list[str] = list(plan.notes)
     if docker is not None and (settings.project / wheelhouse.DIRNAME).is_dir():
         state = wheelhouse.status(plan, settings.project, docker)
         if state.up_to_date:
