@@ -219,3 +219,24 @@ def test_another_dockerfile_name_and_a_target(tmp_path: Path) -> None:
     s = config.load(tmp_path, {"target": "web"}, environ={})
     assert plan.app_command(s, plan.original(s)) == ("serve",)
     assert plan.app_port(s, plan.original(s)) == 80
+
+
+def test_build_packages_are_left_out_when_every_pin_has_a_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dockyard import binary_wheels, system_packages
+
+    root = locked(
+        tmp_path, 'FROM python:3.11-slim\nRUN apt-get install -y build-essential libpq-dev\nCMD ["x"]\n'
+    )
+    s = config.load(root, environ={})
+    system_packages.save_cache(s.state_path, s.base_image, {"libpq-dev": ("libpq5",)})
+    answers = iter([True, False])
+    monkeypatch.setattr(binary_wheels, "all_binary", lambda paths, **kw: next(answers))
+    p = plan.plan_dockerfile(s, docker="docker")
+    assert (p.apt_runtime_packages, p.apt_build_packages) == (("libpq5",), ())
+    assert any("has a wheel" in n for n in p.notes)
+    p = plan.plan_dockerfile(s, docker="docker")
+    assert p.apt_build_packages == ("build-essential", "libpq-dev")
+    argv = binary_wheels.check_argv("uv", [root / "requirements" / "base.txt"], python_version="3.11")
+    assert argv[:7] == ["uv", "pip", "compile", "--quiet", "--no-header", "--only-binary", ":all:"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dockyard import contract, history, system_packages
+from dockyard import binary_wheels, contract, history, system_packages
 from dockyard.config import Settings
 from dockyard.errors import InputError
 from dockyard.phases import phase2_layout
@@ -88,10 +88,17 @@ def user_plan(current: contract.Contract | None) -> tuple[int, str, str, str]:
 
 
 def apt_packages(
-    settings: Settings, current: contract.Contract | None, *, docker: str | None
+    settings: Settings,
+    current: contract.Contract | None,
+    *,
+    docker: str | None,
+    locks: tuple[str, ...] = (),
+    compiles: bool = False,
 ) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
-    """Runtime and build apt packages, and notes: the original's apt lines (compilers and -dev
-    packages to the builder), each -dev package's runtime library from Debian's metadata."""
+    """Runtime and build apt packages, and notes. The original's apt lines are split (compilers and
+    -dev packages to the builder), each -dev package's runtime library comes from Debian's metadata.
+    With ``docker`` (a real run), build packages are left out when nothing compiles: the project
+    has no extensions and every pin of ``locks`` has a wheel."""
     runtime = list(current.runtime_packages if current else ())
     build = list(current.build_packages if current else ())
     notes: list[str] = []
@@ -110,13 +117,21 @@ def apt_packages(
             if libraries.get(dev):
                 runtime += [lib for lib in libraries[dev] if lib not in runtime]
                 notes.append(
-                    f"{dev} stays in the builder; its runtime library {', '.join(libraries[dev])} is kept"
+                    f"{dev} is a build package; its runtime library {', '.join(libraries[dev])} is kept"
                 )
     runtime += [p for p in settings.runtime_packages if p not in runtime]
+    paths = [settings.project / lock for lock in locks]
+    if build and docker is not None and not compiles and paths:
+        python = settings.python_version
+        if binary_wheels.all_binary(paths, python_version=python, state=settings.state_path):
+            notes.append(
+                f"every locked requirement has a wheel for Python {python} and nothing compiles: "
+                f"the original's build packages are left out ({', '.join(build)})"
+            )
+            build = []
+    if build:
+        notes.append(f"build packages from the original's apt lines, in the builder only: {', '.join(build)}")
     build += [p for p in settings.build_packages if p not in build]
-    moved = [b for b in build if not contract.package_name(b).endswith("-dev")]
-    if moved and current is not None:
-        notes.append(f"build tools from the original's apt lines go to the builder only: {', '.join(moved)}")
     return tuple(runtime), tuple(build), notes
 
 
@@ -157,7 +172,13 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
             notes.append(f"the project is built as a wheel on every code change: {reason}")
     counts = history.top_level_change_counts(project)
     copies = phase2_layout.copies(project, current, counts=counts, skip=skip)
-    runtime_apt, build_apt, apt_notes = apt_packages(settings, current, docker=docker)
+    runtime_apt, build_apt, apt_notes = apt_packages(
+        settings,
+        current,
+        docker=docker,
+        locks=(*runtime_locks, *dev_locks),
+        compiles=install_project and editable is None,
+    )
     notes += apt_notes
     command = app_command(settings, current)
     from_original = current is not None and not settings.app_command
