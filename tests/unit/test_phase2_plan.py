@@ -122,7 +122,10 @@ def test_health_path_from_the_original_healthcheck(tmp_path: Path) -> None:
     s = config.load(root, environ={})
     assert plan.health_path(s, plan.original(s)) == "/api/ping"
     rendered = render(plan.plan_dockerfile(s))
-    assert "HEALTHCHECK CMD curl -fsS http://localhost:5000/api/ping || exit 1" in rendered
+    # exec form for hadolint (DL3025), run by the shell Docker uses for a shell-form check
+    assert (
+        'HEALTHCHECK CMD ["/bin/sh", "-c", "curl -fsS http://localhost:5000/api/ping || exit 1"]' in rendered
+    )
 
 
 def test_layout_subdirectory_spaces_and_entrypoint_script(tmp_path: Path) -> None:

@@ -171,6 +171,14 @@ def editable_copies(plan: DockerfilePlan) -> list[str]:
     return [copy_line(FileCopy(source=f, dest=f"{root}/{f}"), plan.uid) for f in plan.editable.files]
 
 
+def original_healthcheck_argv(plan: DockerfilePlan) -> tuple[str, ...]:
+    """The original HEALTHCHECK as exec form; ``CMD-SHELL`` runs with the image's shell, as Docker does."""
+    test = plan.original_healthcheck or ()
+    if test[:1] == ("CMD-SHELL",):
+        return (*(plan.shell or ("/bin/sh", "-c")), *test[1:])
+    return test[1:]
+
+
 def user_line(plan: DockerfilePlan) -> str:
     return plan.user or f"{plan.uid}:{plan.uid}"
 
@@ -220,6 +228,7 @@ def render(plan: DockerfilePlan) -> str:
         user_line=user_line(plan),
         healthcheck_flags=" ".join(f"--{k}={v}" for k, v in plan.healthcheck_options),
         editable_copies=editable_copies(plan),
+        original_healthcheck_argv=original_healthcheck_argv(plan),
         healthcheck=healthcheck(plan.port, plan.health_path),
         venv_locks=[lock for lock in plan.runtime_locks if not is_ml_lock(lock)],
         ml_locks=[lock for lock in plan.runtime_locks if is_ml_lock(lock)],
