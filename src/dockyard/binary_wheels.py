@@ -48,6 +48,8 @@ def all_binary(locks: Sequence[Path], *, python_version: str, state: Path) -> bo
     uv = process.tool_path("uv") or "uv"
     answer = process.run(check_argv(uv, locks, python_version=python_version), check=False, echo=False)
     ok = answer.returncode == 0
+    if not ok and "No solution found" not in answer.stderr:
+        return False  # no answer (offline, index down): keep the build packages, ask again next time
     state.mkdir(parents=True, exist_ok=True)
     atomic_write_text(cache, json.dumps({**known, wanted: ok}, indent=2, sort_keys=True) + "\n")
     return ok
