@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dockyard import contract
 from dockyard.errors import ConfigError
 
 ENV_PREFIX = "DOCKYARD_"
@@ -52,16 +53,30 @@ class Settings:
             "the `# syntax=` line for generated Dockerfiles, e.g. docker/dockerfile:1 (empty: none)"
         ),
     )
-    base_image: str = field(default="python:3.11-slim", metadata=_doc("base image of generated Dockerfiles"))
+    base_image: str = field(
+        default="python:3.11-slim",
+        metadata=_doc(
+            "base image of generated Dockerfiles; unset: python:X.Y-slim with the original Dockerfile's "
+            "Python X.Y when it builds on a python image, else python:3.11-slim"
+        ),
+    )
     installer: str = field(default="uv", metadata=_doc("installer used in generated Dockerfiles: uv or pip"))
     state_dir: str = field(default=".dockyard", metadata=_doc("dockyard's state directory in the project"))
     requirements_dir: str = field(default="requirements", metadata=_doc("where split requirements go"))
     registry: str = field(default="localhost:5000", metadata=_doc("registry for the shared build cache"))
     app_port: int = field(
-        default=8000, metadata=_doc("port the service listens on in the container; 0: not a network service")
+        default=-1,
+        metadata=_doc(
+            "port the service listens on in the container; 0: not a network service; -1: the original "
+            "Dockerfile's EXPOSE, 0 without one, 8000 when there is no Dockerfile"
+        ),
     )
     health_path: str = field(
-        default="/health", metadata=_doc("HTTP path that answers 200 when healthy; empty: no HEALTHCHECK")
+        default="",
+        metadata=_doc(
+            "HTTP path that answers 200 when healthy; empty: the path of the original HEALTHCHECK's URL, "
+            "else /health"
+        ),
     )
     test_command: tuple[str, ...] = field(
         default=DEFAULT_TEST_COMMAND,
@@ -86,6 +101,22 @@ class Settings:
         metadata=_doc(
             "runtime base of generated Dockerfiles: slim, stripped or distroless (see base.candidates)"
         ),
+    )
+    # --- the original image (dockyard.contract) ---
+    dockerfile: str = field(
+        default="",
+        metadata=_doc(
+            "the project's Dockerfile, relative to the project; empty: Dockerfile, or the only "
+            "Dockerfile.* / *.Dockerfile at the root"
+        ),
+    )
+    target: str = field(
+        default="",
+        metadata=_doc("the stage of that Dockerfile to carry over; empty: the last (docker build's)"),
+    )
+    runtime_packages: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc("apt packages the runtime image needs besides those the original Dockerfile installs"),
     )
     bench_runs: int = field(default=3, metadata=_doc("repeats per benchmark scenario"))
     branch: str = field(default="docker-optimization", metadata=_doc("branch phase 1 creates"))
@@ -216,6 +247,12 @@ def load(
         raise ConfigError(f"builder must be auto, buildx or buildkit, not {values['builder']!r}")
     if values.get("installer", "uv") not in {"uv", "pip"}:
         raise ConfigError(f"installer must be uv or pip, not {values['installer']!r}")
+    if "base_image" not in values:
+        followed = contract.base_image_for(
+            root, dockerfile=values.get("dockerfile", ""), target=values.get("target", "")
+        )
+        if followed:
+            values["base_image"] = followed
     if not values.get("cache_dir") or values["cache_dir"] == Path():
         xdg = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         values["cache_dir"] = Path(xdg) / "dockyard"

@@ -5,19 +5,21 @@ continuations, the ``escape`` directive, JSON forms and heredocs behave exactly 
 ``docker build``. On top of that this module checks what the Go parser lets through but a build
 would reject (unknown instructions and flags, no FROM, missing arguments) and derives what the
 other phases ask about: stages, the paths COPY/ADD/``RUN --mount=type=bind`` take from the build
-context, RUN mounts, CMD/ENTRYPOINT forms, exposed ports, HEALTHCHECK, USER, ARG and ENV.
+context, RUN mounts, and each stage's image config (CMD/ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE,
+VOLUME, LABEL, STOPSIGNAL, HEALTHCHECK, SHELL) with Docker's inheritance between stages.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import importlib
 import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from dockyard.errors import InputError
@@ -102,6 +104,12 @@ class Copy:
     link: bool = False
     heredoc_names: tuple[str, ...] = ()
     resolved: bool = True
+    workdir: str | None = None
+
+    @property
+    def target(self) -> str:
+        """The destination as an absolute path (a relative one is under the WORKDIR at that point)."""
+        return str(PurePosixPath(self.workdir or "/", self.dest))
 
     @property
     def context_sources(self) -> tuple[str, ...]:
@@ -112,8 +120,14 @@ class Copy:
         return tuple(s for s in self.sources if s not in heredocs and not _REMOTE.match(s))
 
 
+#: What Docker runs shell forms with when no SHELL instruction says otherwise.
+DEFAULT_SHELL: tuple[str, ...] = ("/bin/sh", "-c")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Run:
+    """A RUN; ``workdir`` and ``user`` are the stage's at that point (None: the image's default)."""
+
     line: int
     form: Form
     args: tuple[str, ...]
@@ -121,6 +135,8 @@ class Run:
     network: str | None = None
     security: str | None = None
     heredocs: tuple[Heredoc, ...] = ()
+    workdir: str | None = None
+    user: str | None = None
 
     @property
     def script(self) -> str:
@@ -137,6 +153,12 @@ class Command:
     line: int
     form: Form
     args: tuple[str, ...]
+    shell: tuple[str, ...] = DEFAULT_SHELL
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        """As the image config stores it: a shell form becomes ``SHELL + [text]``."""
+        return self.args if self.form == "exec" else (*self.shell, " ".join(self.args))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,6 +179,13 @@ class Healthcheck:
     args: tuple[str, ...] = ()
     options: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def test(self) -> tuple[str, ...]:
+        """As the image config stores it: ``["NONE"]``, ``["CMD", ...]`` or ``["CMD-SHELL", text]``."""
+        if self.disabled:
+            return ("NONE",)
+        return ("CMD", *self.args) if self.form == "exec" else ("CMD-SHELL", " ".join(self.args))
+
 
 @dataclass(frozen=True, kw_only=True)
 class ContextPath:
@@ -171,9 +200,10 @@ class ContextPath:
 
 @dataclass(frozen=True, kw_only=True)
 class Stage:
-    """One build stage. ``copies``, ``runs`` and ``context_paths`` are this stage's own; ``cmd``,
-    ``entrypoint``, ``user``, ``workdir``, ``expose``, ``healthcheck`` and ``env`` are effective
-    values, inherited from the stage named in FROM (``base_stage``) when there is one."""
+    """One build stage. ``copies``, ``runs`` and ``context_paths`` are this stage's own; the image
+    config (``cmd``, ``entrypoint``, ``user``, ``workdir``, ``expose``, ``healthcheck``, ``env``,
+    ``volumes``, ``labels``, ``stopsignal``, ``shell``) holds effective values, inherited from the
+    stage named in FROM (``base_stage``) when there is one."""
 
     index: int
     name: str | None
@@ -193,6 +223,10 @@ class Stage:
     args: Mapping[str, str | None]
     env: Mapping[str, str]
     context_paths: tuple[ContextPath, ...]
+    volumes: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    stopsignal: str | None = None
+    shell: tuple[str, ...] | None = None
 
     @property
     def ref(self) -> str:
@@ -224,6 +258,17 @@ class Dockerfile:
             if stage.ref == ref.lower() or str(stage.index) == ref:
                 return stage
         return None
+
+    def chain(self, stage: Stage) -> tuple[Stage, ...]:
+        """``stage`` and the stages it is built FROM, the first (an image's child) first."""
+        found = [stage]
+        while found[-1].base_stage is not None:
+            found.append(self.stages[found[-1].base_stage])
+        return tuple(reversed(found))
+
+    def root_image(self, stage: Stage) -> str:
+        """The image at the bottom of ``stage``'s FROM chain (``scratch`` included)."""
+        return self.chain(stage)[0].base
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -381,6 +426,10 @@ class _StageBuilder:
     workdir: str | None = None
     context_paths: list[ContextPath] = field(default_factory=list)
     cmd_set_here: bool = False
+    volumes: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    stopsignal: str | None = None
+    shell: tuple[str, ...] | None = None
 
     def scope(self) -> dict[str, str]:
         known = {k: v for k, v in self.args.items() if v is not None}
@@ -406,6 +455,10 @@ class _StageBuilder:
             args=dict(self.args),
             env=dict(self.env),
             context_paths=tuple(self.context_paths),
+            volumes=tuple(self.volumes),
+            labels=dict(self.labels),
+            stopsignal=self.stopsignal,
+            shell=self.shell,
         )
 
 
@@ -467,6 +520,8 @@ def _new_stage(
             parent.healthcheck,
             list(parent.expose),
         )
+        stage.volumes, stage.labels = list(parent.volumes), dict(parent.labels)
+        stage.stopsignal, stage.shell = parent.stopsignal, parent.shell
     return stage
 
 
@@ -480,14 +535,14 @@ def _apply(stage: _StageBuilder, ins: Instruction, global_args: Mapping[str, str
     elif kw == "ENV":
         stage.env.update(_env_pairs(ins, scope))
     elif kw in {"COPY", "ADD"}:
-        copy = _copy(ins, scope)
+        copy = dataclasses.replace(_copy(ins, scope), workdir=stage.workdir)
         stage.copies.append(copy)
         stage.context_paths.extend(
             ContextPath(path=s, keyword=kw, line=ins.line, stage=stage.index, resolved=copy.resolved)
             for s in copy.context_sources
         )
     elif kw == "RUN":
-        run = _run(ins)
+        run = _run(ins, workdir=stage.workdir, user=stage.user)
         stage.runs.append(run)
         for mount in run.mounts:
             if mount.get("type") == "bind" and "from" not in mount:
@@ -496,7 +551,13 @@ def _apply(stage: _StageBuilder, ins: Instruction, global_args: Mapping[str, str
                     ContextPath(path=source, keyword="RUN", line=ins.line, stage=stage.index, resolved=ok)
                 )
     elif kw in {"CMD", "ENTRYPOINT"}:
-        command = Command(keyword=kw, line=ins.line, form=_form(ins), args=ins.args)  # type: ignore[arg-type]
+        command = Command(
+            keyword=kw,  # type: ignore[arg-type]
+            line=ins.line,
+            form=_form(ins),
+            args=ins.args,
+            shell=stage.shell or DEFAULT_SHELL,
+        )
         if kw == "CMD":
             stage.cmd, stage.cmd_set_here = command, True
         else:
@@ -510,7 +571,18 @@ def _apply(stage: _StageBuilder, ins: Instruction, global_args: Mapping[str, str
     elif kw == "USER":
         stage.user = expand(ins.args[0], scope)[0]
     elif kw == "WORKDIR":
-        stage.workdir = expand(ins.args[0], scope)[0]
+        # A relative WORKDIR is relative to the previous one, as in Docker.
+        stage.workdir = str(PurePosixPath(stage.workdir or "/", expand(ins.args[0], scope)[0]))
+    elif kw == "VOLUME":
+        stage.volumes.extend(expand(arg, scope)[0] for arg in ins.args if arg)
+    elif kw == "LABEL":
+        words = list(ins.args)
+        for key, value in zip(words[::2], words[1::2], strict=False):
+            stage.labels[_unquote(expand(key, scope)[0])] = _unquote(expand(value, scope)[0])
+    elif kw == "STOPSIGNAL":
+        stage.stopsignal = expand(ins.args[0], scope)[0]
+    elif kw == "SHELL":
+        stage.shell = ins.args
 
 
 def _form(ins: Instruction) -> Form:
@@ -533,8 +605,10 @@ def _copy(ins: Instruction, scope: Mapping[str, str]) -> Copy:
     )
 
 
-def _run(ins: Instruction) -> Run:
+def _run(ins: Instruction, *, workdir: str | None, user: str | None) -> Run:
     return Run(
+        workdir=workdir,
+        user=user,
         line=ins.line,
         form=_form(ins),
         args=ins.args,

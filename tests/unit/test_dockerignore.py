@@ -403,3 +403,12 @@ def test_example_project_keeps_package_data_and_drops_the_rest() -> None:
     assert not any(p.startswith(("tests/", "notebooks/", "docs/")) for p in after)
     assert plan.after.bytes < plan.before.bytes
     assert not plan.errors
+
+
+def test_a_wildcard_that_matches_nothing_is_fine_when_another_source_matches(tmp_path: Path) -> None:
+    root = ml_project(tmp_path)
+    make_tree(root, ["pyproject.toml"])
+    df = parse_text("FROM scratch\nCOPY ./pyproject.toml ./poetry.lock* /tmp/\nCOPY ./only.lock* /x/\n")
+    plan = di.generate(root, [df], SMALL)
+    errors = [(f.line, f.message) for f in plan.findings if f.level == "error"]
+    assert errors == [(3, "COPY source `./only.lock*` does not exist in the build context")]

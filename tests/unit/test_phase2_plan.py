@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from dockyard import config
+from dockyard.dockerfile import parse_text
 from dockyard.errors import InputError
 from dockyard.history import change_counts, log_argv, order_by_stability
 from dockyard.phases import phase2_plan as plan
 from dockyard.phases.phase2_plan import FALLBACK_RANK
+from dockyard.render.dockerfile import render
 
 
 def project(
@@ -39,7 +41,7 @@ def test_command_and_port_come_from_the_current_dockerfile(tmp_path: Path) -> No
 def test_shell_form_cmd_and_override(tmp_path: Path) -> None:
     root = project(tmp_path, "FROM python:3.11-slim\nCMD python -m svc --port 8000\n")
     s = config.load(root, environ={})
-    assert plan.app_command(s, plan.current_dockerfile(s)) == ("sh", "-c", "python -m svc --port 8000")
+    assert plan.app_command(s, plan.current_dockerfile(s)) == ("/bin/sh", "-c", "python -m svc --port 8000")
     s = config.load(root, {"app_command": ["python", "-m", "svc"]}, environ={})
     assert plan.app_command(s, plan.current_dockerfile(s)) == ("python", "-m", "svc")
 
@@ -84,3 +86,160 @@ def test_change_counts_and_order() -> None:
         "config", "data", "svc",
     ]  # fmt: skip
     assert log_argv(Path("/p"))[:3] == ["git", "-C", "/p"]
+
+
+# --- the original's contract, carried over -------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan.history, "top_level_change_counts", lambda project: Counter())
+
+
+def locked(root: Path, dockerfile: str, name: str = "Dockerfile") -> Path:
+    (root / name).write_text(dockerfile)
+    (root / "requirements").mkdir(exist_ok=True)
+    (root / "requirements" / "base.txt").write_text("six==1.17.0\n")
+    return root
+
+
+def test_no_expose_means_a_command_line_program(tmp_path: Path) -> None:
+    root = locked(tmp_path, 'FROM python:3.12-slim-bookworm\nENTRYPOINT ["tool"]\n')
+    s = config.load(root, environ={})
+    current = plan.original(s)
+    assert (plan.app_port(s, current), plan.app_command(s, current)) == (0, ("tool",))
+    assert s.base_image == "python:3.12-slim"  # follows the original's Python
+    assert plan.app_port(config.load(root, {"app_port": 9000}, environ={}), current) == 9000
+    assert plan.app_port(s, None) == 8000 and plan.health_path(s, None) == "/health"
+
+
+def test_health_path_from_the_original_healthcheck(tmp_path: Path) -> None:
+    root = locked(
+        tmp_path,
+        "FROM python:3.11-slim\nEXPOSE 5000\n"
+        "HEALTHCHECK CMD curl -fsS http://localhost:5000/api/ping || exit 1\nCMD gunicorn app:app\n",
+    )
+    s = config.load(root, environ={})
+    assert plan.health_path(s, plan.original(s)) == "/api/ping"
+    rendered = render(plan.plan_dockerfile(s))
+    # exec form for hadolint (DL3025), run by the shell Docker uses for a shell-form check
+    assert (
+        'HEALTHCHECK CMD ["/bin/sh", "-c", "curl -fsS http://localhost:5000/api/ping || exit 1"]' in rendered
+    )
+
+
+def test_layout_subdirectory_spaces_and_entrypoint_script(tmp_path: Path) -> None:
+    root = locked(
+        tmp_path,
+        "FROM python:3.11-slim\nWORKDIR /srv/app\nCOPY backend/ .\n"
+        'COPY ["settings Example.json", "./"]\n'
+        "COPY start.sh /start.sh\nRUN chmod +x /start.sh && mkdir -p media\nUSER appuser\n"
+        'ENTRYPOINT ["/start.sh"]\nCMD ["python", "main.py"]\n',
+    )
+    (root / "backend").mkdir()
+    (root / "backend" / "main.py").write_text("")
+    (root / "settings Example.json").write_text("{}")
+    (root / "start.sh").write_text("#!/bin/sh\n")
+    p = plan.plan_dockerfile(config.load(root, environ={}))
+    assert p.workdir == "/srv/app" and (p.entrypoint, p.cmd) == (("/start.sh",), ("python", "main.py"))
+    assert (p.user, p.user_name, p.group_name) == ("appuser", "appuser", "appuser")
+    assert p.writable_dirs == ("/srv/app/media",)  # not root: only what it made
+    text = render(p)
+    assert "COPY backend /srv/app\n" in text
+    assert 'COPY ["settings Example.json", "/srv/app/settings Example.json"]\n' in text
+    assert "COPY --chmod=0755 start.sh /start.sh\n" in text
+    runtime = parse_text(text).final_stage
+    assert runtime.user == "appuser" and runtime.workdir == "/srv/app"
+    assert runtime.entrypoint is not None and runtime.entrypoint.args == ("/start.sh",)
+    assert runtime.cmd is not None and runtime.cmd.args == ("python", "main.py")
+
+
+def test_a_package_project_installs_editable_from_its_metadata(tmp_path: Path) -> None:
+    root = locked(
+        tmp_path, 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\nENTRYPOINT ["mycli"]\n'
+    )
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "mycli"\nversion = "1"\nreadme = "README.md"\n'
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+    )
+    (root / "README.md").write_text("hi")
+    (root / "src" / "mycli").mkdir(parents=True)
+    (root / "src" / "mycli" / "__init__.py").write_text("")
+    (root / "src" / "mycli" / "main.py").write_text("")
+    (root / "src" / "helper.py").write_text("")
+    p = plan.plan_dockerfile(config.load(root, environ={}))
+    assert p.editable is not None
+    assert p.editable.files == ("pyproject.toml", "README.md", "src/mycli/__init__.py")
+    assert p.editable.stubs == ("/app/src/helper.py",)
+    text = render(p)
+    builder = parse_text(text).stage("builder")
+    assert builder is not None and "--editable /app" in builder.runs[-1].script
+    runtime = parse_text(text).final_stage
+    # the runtime stage takes the venv once, then the source, last
+    assert [c.sources for c in runtime.copies] == [("/opt/venv",), ("src",)]
+    assert any("editable" in n for n in p.notes)
+
+
+def test_compiled_extensions_fall_back_to_a_wheel_build(tmp_path: Path) -> None:
+    root = locked(tmp_path, 'FROM python:3.11-slim\nCOPY . /app\nRUN pip install /app\nCMD ["fast"]\n')
+    (root / "setup.py").write_text(
+        "from setuptools import Extension, setup\nsetup(ext_modules=[Extension('f', ['f.c'])])\n"
+    )
+    (root / "f.c").write_text("")
+    p = plan.plan_dockerfile(config.load(root, environ={}))
+    assert p.install_project and p.editable is None
+    assert any("built as a wheel" in n and "ext_modules" in n for n in p.notes)
+
+
+def test_apt_packages_split_and_dev_libraries_from_the_cache(tmp_path: Path) -> None:
+    from dockyard import system_packages
+
+    root = locked(
+        tmp_path,
+        'FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev curl\nCMD ["x"]\n',
+    )
+    s = config.load(root, environ={})
+    p = plan.plan_dockerfile(s)
+    assert (p.apt_runtime_packages, p.apt_build_packages) == (("curl",), ("gcc", "libpq-dev"))
+    assert any("not looked up yet" in n for n in p.notes)
+    system_packages.save_cache(s.state_path, s.base_image, {"libpq-dev": ("libpq5",)})
+    p = plan.plan_dockerfile(s)
+    assert p.apt_runtime_packages == ("curl", "libpq5")
+    text = render(p)
+    base = parse_text(text).stage("base")
+    assert base is not None and "install -y --no-install-recommends curl libpq5" in base.runs[0].script
+    assert "# hadolint ignore=DL3008" in text
+
+
+def test_another_dockerfile_name_and_a_target(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("six==1.17.0\n")
+    (tmp_path / "Dockerfile.web").write_text(
+        'FROM python:3.11-slim AS web\nEXPOSE 80\nCMD ["serve"]\nFROM web AS cli\nENTRYPOINT ["tool"]\n'
+    )
+    s = config.load(tmp_path, environ={})
+    assert plan.app_command(s, plan.original(s)) == ("tool",)
+    s = config.load(tmp_path, {"target": "web"}, environ={})
+    assert plan.app_command(s, plan.original(s)) == ("serve",)
+    assert plan.app_port(s, plan.original(s)) == 80
+
+
+def test_build_packages_are_left_out_when_every_pin_has_a_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dockyard import binary_wheels, system_packages
+
+    root = locked(
+        tmp_path, 'FROM python:3.11-slim\nRUN apt-get install -y build-essential libpq-dev\nCMD ["x"]\n'
+    )
+    s = config.load(root, environ={})
+    system_packages.save_cache(s.state_path, s.base_image, {"libpq-dev": ("libpq5",)})
+    answers = iter([True, False])
+    monkeypatch.setattr(binary_wheels, "all_binary", lambda paths, **kw: next(answers))
+    p = plan.plan_dockerfile(s, docker="docker")
+    assert (p.apt_runtime_packages, p.apt_build_packages) == (("libpq5",), ())
+    assert any("has a wheel" in n for n in p.notes)
+    p = plan.plan_dockerfile(s, docker="docker")
+    assert p.apt_build_packages == ("build-essential", "libpq-dev")
+    argv = binary_wheels.check_argv("uv", [root / "requirements" / "base.txt"], python_version="3.11")
+    assert argv[:7] == ["uv", "pip", "compile", "--quiet", "--no-header", "--only-binary", ":all:"]

@@ -151,8 +151,13 @@ def current_file_findings(
 ) -> tuple[Finding, ...]:
     """What the project's own .dockerignore does to the paths the Dockerfile reads."""
     findings = []
+    # Docker accepts a wildcard source that matches nothing when another source of the same
+    # instruction matches (`COPY pyproject.toml poetry.lock* ./`).
+    matched = {(c.dockerfile, c.need.stage, c.need.line) for c in checks if c.paths}
     for check in checks:
         need, dockerfile = check.need, check.dockerfile
+        if not check.paths and _GLOB.search(need.path) and (dockerfile, need.stage, need.line) in matched:
+            continue
         if not check.paths:
             findings.append(
                 Finding(

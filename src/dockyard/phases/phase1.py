@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard import contract, dockerignore, layout, process, requirements
 from dockyard import dockerfile as dockerfile_mod
-from dockyard import dockerignore, layout, process, requirements
 from dockyard.atomic import atomic_write_bytes, atomic_write_text
 from dockyard.bench import report as bench_report
 from dockyard.bench.model import Variant
@@ -101,7 +101,11 @@ class DockerignoreStep:
 
 
 def project_dockerfiles(settings: Settings) -> list[dockerfile_mod.Dockerfile]:
-    found = [settings.project / layout.BASELINE_DOCKERFILE, settings.project / layout.DOCKERFILE]
+    original = (
+        contract.locate(settings.project, settings.dockerfile)
+        or settings.project / layout.BASELINE_DOCKERFILE
+    )
+    found = [original, settings.project / layout.DOCKERFILE]
     return [dockerfile_mod.parse_file(p) for p in found if p.is_file()]
 
 

@@ -28,7 +28,7 @@ from dockyard.phases import files as write_files
 from dockyard.phases import phase1
 from dockyard.phases.benchmark import run_benchmark
 from dockyard.phases.build import build_report, measured_build
-from dockyard.phases.phase2_plan import app_port, current_dockerfile, plan_dockerfile
+from dockyard.phases.phase2_plan import app_port, health_path, original, plan_dockerfile
 from dockyard.phases.report import (
     Finding,
     Level,
@@ -53,8 +53,8 @@ def plan_files(
     settings: Settings, *, force: bool = False, docker: str | None = None
 ) -> tuple[WritePlan, list[str]]:
     """The Dockerfile to write, and notes. With a current wheelhouse it installs from it, offline."""
-    plan = plan_dockerfile(settings)
-    notes: list[str] = []
+    plan = plan_dockerfile(settings, docker=docker)
+    notes: list[str] = list(plan.notes)
     if docker is not None and (settings.project / wheelhouse.DIRNAME).is_dir():
         state = wheelhouse.status(plan, settings.project, docker)
         if state.up_to_date:
@@ -219,14 +219,15 @@ def lint_step(settings: Settings) -> StepReport:
 
 
 def smoke_step(settings: Settings, engine: Engine, image: str) -> StepReport:
-    port = app_port(settings, current_dockerfile(settings))
-    if not (port and settings.health_path):
+    current = original(settings)
+    port, path = app_port(settings, current), health_path(settings, current)
+    if not (port and path):
         return StepReport(
             name="smoke test",
             status=Status.SKIPPED,
             summary="not a network service (app_port 0 or no health_path)",
         )
-    smoked = smoke_test(engine, image, port=port, health_path=settings.health_path)
+    smoked = smoke_test(engine, image, port=port, health_path=path)
     return StepReport(
         name="smoke test",
         status=Status.DONE,

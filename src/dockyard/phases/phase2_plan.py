@@ -7,89 +7,139 @@ requirement locks, its layout and git history) and can be overridden in ``[tool.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
-from dockyard import dockerfile as dockerfile_mod
-from dockyard import history
+from dockyard import binary_wheels, contract, digests, history, system_packages
 from dockyard.config import Settings
 from dockyard.errors import InputError
-from dockyard.render.dockerfile import DockerfilePlan
+from dockyard.phases import phase2_layout
+from dockyard.phases.phase2_layout import FALLBACK_RANK, NOT_RUNTIME, runtime_paths
+from dockyard.render.dockerfile import UID, DockerfilePlan
 
-#: Top-level entries that never belong in the runtime image.
-NOT_RUNTIME = {
-    "tests", "test", "docs", "doc", "notebooks", "scripts", "examples", "benchmarks", "requirements",
-    "docker", "build", "dist", "htmlcov", "node_modules", "Dockerfile", "compose.yaml", "compose.yml",
-    "docker-compose.yml", "docker-compose.yaml", "pyproject.toml", "setup.py", "setup.cfg", "tox.ini",
-    "noxfile.py", "tasks.py", "conftest.py", "Makefile", "README.md", "README.rst", "LICENSE",
-    "CHANGELOG.md", "requirements.txt", "uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock", "venv",
-}  # fmt: skip
-#: Without git history: configuration changes least, then data, then code.
-FALLBACK_RANK = {"config": 0, "conf": 0, "settings": 0, "static": 1, "templates": 1, "data": 1, "models": 1}
+#: Only when there is no original Dockerfile to read.
+DEFAULT_PORT = 8000
+DEFAULT_HEALTH_PATH = "/health"
 
 
-def current_dockerfile(settings: Settings) -> dockerfile_mod.Dockerfile | None:
-    """The project's own Dockerfile (the phase-1 baseline), if it has one."""
-    path = settings.project / "Dockerfile"
-    return dockerfile_mod.parse_file(path) if path.is_file() else None
+def original(settings: Settings) -> contract.Contract | None:
+    """What the project's own Dockerfile (the phase-1 baseline) runs, at the stage it builds."""
+    path = contract.locate(settings.project, settings.dockerfile)
+    return contract.read(path, target=settings.target) if path is not None else None
 
 
-def app_command(settings: Settings, current: dockerfile_mod.Dockerfile | None) -> tuple[str, ...]:
+#: Kept for callers written before the contract (they pass it on to :func:`app_port`).
+current_dockerfile = original
+
+
+def app_command(settings: Settings, current: contract.Contract | None) -> tuple[str, ...]:
+    """The one place the start command is decided: the setting, else the original's ENTRYPOINT
+    and CMD combined as Docker combines them."""
     if settings.app_command:
         return settings.app_command
-    stage = current.final_stage if current else None
-    if stage is not None and stage.cmd is not None:
-        cmd = stage.cmd
-        argv = tuple(cmd.args) if cmd.form == "exec" else ("sh", "-c", " ".join(cmd.args))
-        if argv:
-            return argv
+    if current is not None and current.command:
+        return current.command
+    where = current.dockerfile if current is not None else settings.project / "Dockerfile"
     raise InputError(
-        "cannot tell how the service starts: no CMD in the project's Dockerfile",
-        path=str(settings.project / "Dockerfile"),
+        "cannot tell how the service starts: no CMD or ENTRYPOINT in the project's Dockerfile"
+        if current is not None
+        else "cannot tell how the service starts: the project has no Dockerfile",
+        path=str(where),
         hint='set app_command in [tool.dockyard], e.g. app_command = ["uvicorn", "pkg.app:app"]',
     )
 
 
-def app_port(settings: Settings, current: dockerfile_mod.Dockerfile | None) -> int:
-    if settings.app_port == 0:
-        return 0
-    if current is not None:
-        for port in current.final_stage.expose:
-            if port.number is not None:
-                return port.number
-    return settings.app_port
+def app_port(settings: Settings, current: contract.Contract | None) -> int:
+    """The port to probe: the setting, else the original's first EXPOSE; without EXPOSE it is a
+    command-line program or a worker (0). 8000 only when there is no original to read."""
+    if settings.app_port >= 0:
+        return settings.app_port
+    if current is None:
+        return DEFAULT_PORT
+    return current.ports[0] if current.ports else 0
 
 
-def runtime_paths(project: Path) -> list[str]:
-    """Top-level files and directories the running service may need."""
-    paths = []
-    for entry in sorted(project.iterdir()):
-        name = entry.name
-        if name.startswith(".") or name in NOT_RUNTIME or name.endswith((".md", ".rst", ".ipynb", ".txt")):
-            continue
-        if name.startswith(("Dockerfile", "test_", "requirements")) or name.endswith((".in", ".lock")):
-            continue
-        if entry.is_dir() and not any(entry.rglob("*")):
-            continue
-        paths.append(name)
-    return paths
+def health_path(settings: Settings, current: contract.Contract | None) -> str:
+    """The HTTP path the smoke test and a generated HEALTHCHECK use (with a port): the setting, else
+    the path of a URL in the original's HEALTHCHECK, else ``/health``."""
+    if settings.health_path:
+        return settings.health_path
+    if current is not None and current.healthcheck is not None and not current.healthcheck.disabled:
+        found = re.search(r"https?://[^/\s'\"]+(/[^\s'\"]*)", " ".join(current.healthcheck.args))
+        if found:
+            return found.group(1)
+    return DEFAULT_HEALTH_PATH
 
 
-def installs_project(project: Path) -> bool:
-    """A pyproject with [project] and [build-system] is installed as a package (no deps)."""
-    path = project / "pyproject.toml"
-    if not path.is_file():
-        return False
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"cannot read TOML: {exc}", path=str(path)) from exc
-    return "project" in data and "build-system" in data
+def installs_project(project: Path, current: contract.Contract | None = None) -> bool:
+    return phase2_layout.installs_project(project, current)
 
 
-def plan_dockerfile(settings: Settings) -> DockerfilePlan:
+def user_plan(current: contract.Contract | None) -> tuple[int, str, str, str]:
+    """``(uid, USER line, user name, group name)``. Non-root always: the original's own user when it
+    had one (same name, or same uid from 1000 up), else ``app`` with uid 10001 (USER ``uid:uid``)."""
+    default = (UID, "", "app", "app")
+    if current is None or current.runs_as_root or current.user is None or "$" in current.user:
+        return default
+    name, _, group = current.user.partition(":")
+    if name.isdigit():
+        # a uid below 1000 belongs to a system account of the base image (www-data is 33)
+        return (int(name), current.user, "app", "app") if int(name) >= 1000 else default
+    return (UID, current.user, name, group if group and not group.isdigit() else name)
+
+
+def apt_packages(
+    settings: Settings,
+    current: contract.Contract | None,
+    *,
+    docker: str | None,
+    locks: tuple[str, ...] = (),
+    compiles: bool = False,
+) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    """Runtime and build apt packages, and notes. The original's apt lines are split (compilers and
+    -dev packages to the builder), each -dev package's runtime library comes from Debian's metadata.
+    With ``docker`` (a real run), build packages are left out when nothing compiles: the project
+    has no extensions and every pin of ``locks`` has a wheel."""
+    runtime = list(current.runtime_packages if current else ())
+    build = list(current.build_packages if current else ())
+    notes: list[str] = []
+    devs = [
+        contract.package_name(b) for b in build if contract.package_name(b).split(":")[0].endswith("-dev")
+    ]
+    if devs:
+        libraries = system_packages.resolve(docker, settings.base_image, devs, settings.state_path)
+        unknown = [d for d in devs if d not in libraries]
+        if unknown:
+            notes.append(
+                f"runtime libraries of {', '.join(unknown)} not looked up yet (needs Docker): "
+                "phase 2 reads them from Debian's metadata when it runs"
+            )
+        for dev in devs:
+            if libraries.get(dev):
+                runtime += [lib for lib in libraries[dev] if lib not in runtime]
+                notes.append(
+                    f"{dev} is a build package; its runtime library {', '.join(libraries[dev])} is kept"
+                )
+    runtime += [p for p in settings.runtime_packages if p not in runtime]
+    paths = [settings.project / lock for lock in locks]
+    if build and docker is not None and not compiles and paths:
+        python = settings.python_version
+        if binary_wheels.all_binary(paths, python_version=python, state=settings.state_path):
+            notes.append(
+                f"every locked requirement has a wheel for Python {python} and nothing compiles: "
+                f"the original's build packages are left out ({', '.join(build)})"
+            )
+            build = []
+    if build:
+        notes.append(f"build packages from the original's apt lines, in the builder only: {', '.join(build)}")
+    build += [p for p in settings.build_packages if p not in build]
+    return tuple(runtime), tuple(build), notes
+
+
+def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> DockerfilePlan:
+    """The generated Dockerfile as data. ``docker`` lets it look up package metadata in the base
+    image (cached in the state directory); without it only cached answers are used."""
     project = settings.project
-    current = current_dockerfile(settings)
+    current = original(settings)
     reqs = settings.requirements_dir
     runtime_locks = tuple(
         f"{reqs}/{name}.txt" for name in ("base", "ml") if _has_pins(project / reqs / f"{name}.txt")
@@ -103,7 +153,23 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
             path=str(project / reqs),
             hint="run `dockyard phase1` first: it splits and locks requirements",
         )
-    install_project = installs_project(project)
+    notes: list[str] = []
+    install_project = installs_project(project, current)
+    root = phase2_layout.project_dir(current)
+    editable = None
+    skip: tuple[str, ...] = ()
+    if install_project:
+        reason = phase2_layout.compiled_reason(project)
+        if reason is None:
+            editable = phase2_layout.editable_install(project, root)
+            notes.append(
+                f"the project is installed editable from its metadata ({', '.join(editable.files[:3])}"
+                f"{', ...' if len(editable.files) > 3 else ''}); a code change copies source files only"
+            )
+        else:
+            src, pkgs, _ = phase2_layout.packages(project)
+            skip = (src,) if src else pkgs
+            notes.append(f"the project is built as a wheel on every code change: {reason}")
     local = tuple(line for lock in runtime_locks for line in local_lines((project / lock).read_text()))
     private = next(
         (
@@ -113,25 +179,69 @@ def plan_dockerfile(settings: Settings) -> DockerfilePlan:
         ),
         None,
     )
-    paths = [] if install_project else runtime_paths(project)
     counts = history.top_level_change_counts(project)
-    ordered = history.order_by_stability(paths, counts, fallback=FALLBACK_RANK)
+    copies = phase2_layout.copies(project, current, counts=counts, skip=skip)
+    runtime_apt, build_apt, apt_notes = apt_packages(
+        settings,
+        current,
+        docker=docker,
+        locks=(*runtime_locks, *dev_locks),
+        compiles=install_project and editable is None,
+    )
+    notes += apt_notes
+    command = app_command(settings, current)
+    from_original = current is not None and not settings.app_command
+    healthcheck = current.healthcheck if current is not None else None
+    env = tuple(_carried_env(current.env)) if current is not None else ()
+    uid, user, user_name, group_name = user_plan(current)
     return DockerfilePlan(
-        base_image=settings.base_image,
-        command=app_command(settings, current),
+        base_image=digests.pinned(settings.base_image, digests.read_lock(project / digests.LOCK)),
+        command=command,
+        entrypoint=current.entrypoint if from_original and current is not None else None,
+        cmd=current.cmd if from_original and current is not None else None,
         port=app_port(settings, current),
-        health_path=settings.health_path,
-        app_paths=tuple(ordered),
+        health_path=health_path(settings, current),
+        app_paths=tuple(dict.fromkeys(c.source.split("/")[0] for c in copies)),
+        copies=copies,
+        workdir=(current.workdir if current is not None and current.workdir else root),
+        env=env,
+        labels=tuple(current.labels.items()) if current is not None else (),
+        expose=current.expose if current is not None else (),
+        volumes=current.volumes if current is not None else (),
+        stopsignal=current.stopsignal if current is not None else None,
+        shell=current.shell if current is not None else None,
+        original_healthcheck=healthcheck.test if healthcheck is not None else None,
+        healthcheck_options=tuple(healthcheck.options.items()) if healthcheck is not None else (),
+        writable_dirs=current.writable_dirs if current is not None else (),
         runtime_locks=runtime_locks,
         dev_locks=dev_locks,
         installer=settings.installer,
         syntax=settings.syntax,
-        apt_build_packages=settings.build_packages,
+        apt_build_packages=build_apt,
+        apt_runtime_packages=runtime_apt,
         test_command=settings.test_command,
         install_project=install_project,
         local_installs=local,
         private_index=private,
+        editable=editable,
+        notes=tuple(notes),
+        uid=uid,
+        user=user,
+        user_name=user_name,
+        group_name=group_name,
     )
+
+
+def _carried_env(env: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The original's ENV, less what would point away from the generated virtual environment."""
+    carried = []
+    for key, value in env:
+        if key == "VIRTUAL_ENV":
+            continue
+        if key == "PATH" and "/opt/venv/bin" not in value:
+            value = "/opt/venv/bin:" + value
+        carried.append((key, value))
+    return carried
 
 
 _PRIVATE = re.compile(r"^# dockyard: private index \((--[a-z-]+)\)", re.MULTILINE)
@@ -155,3 +265,9 @@ def _has_pins(path: Path) -> bool:
     if not path.is_file():
         return False
     return any(line and not line.startswith(("#", " ", "-")) for line in path.read_text().splitlines())
+
+
+__all__ = [
+    "FALLBACK_RANK", "NOT_RUNTIME", "app_command", "app_port", "health_path", "original", "plan_dockerfile",
+    "runtime_paths",
+]  # fmt: skip

@@ -13,6 +13,7 @@ sides agree on.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -37,12 +38,56 @@ ML_PREFIX = "/opt/ml"
 
 
 @dataclass(frozen=True, kw_only=True)
+class FileCopy:
+    """One COPY of the application into the runtime image: a context path and its absolute place."""
+
+    source: str
+    dest: str
+    chown: bool = False
+    chmod: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditableInstall:
+    """The project installed editable from its metadata alone, in a layer of its own: ``files`` are
+    copied to ``project_dir`` (pyproject.toml, setup.*, what they read), ``stubs`` are empty modules
+    standing in for the source, which comes last in the runtime stage."""
+
+    project_dir: str
+    files: tuple[str, ...]
+    stubs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class DockerfilePlan:
     base_image: str
     command: tuple[str, ...]
     port: int
     health_path: str
     app_paths: tuple[str, ...]
+    #: Where the application lives in the image (the original's WORKDIR).
+    workdir: str = "/app"
+    #: The original's ENTRYPOINT and CMD as the image config stores them; both None: ``CMD command``.
+    entrypoint: tuple[str, ...] | None = None
+    cmd: tuple[str, ...] | None = None
+    #: Explicit copies (source, absolute destination); empty: each of ``app_paths`` into ``workdir``.
+    copies: tuple[FileCopy, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    expose: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    stopsignal: str | None = None
+    shell: tuple[str, ...] | None = None
+    #: The original's own HEALTHCHECK: ``("NONE",)``, ``("CMD", argv...)`` or ``("CMD-SHELL", text)``.
+    original_healthcheck: tuple[str, ...] | None = None
+    healthcheck_options: tuple[tuple[str, str], ...] = ()
+    #: The user: its name and group (created with ``uid``), and the USER line (empty: ``uid:uid``).
+    user_name: str = "app"
+    group_name: str = "app"
+    user: str = ""
+    writable_dirs: tuple[str, ...] = ()
+    apt_runtime_packages: tuple[str, ...] = ()
+    editable: EditableInstall | None = None
     runtime_locks: tuple[str, ...] = ("requirements/base.txt",)
     dev_locks: tuple[str, ...] = ("requirements/dev.txt", "requirements/test.txt")
     installer: str = "uv"
@@ -119,6 +164,49 @@ def with_secret_index(commands: dict[str, str], plan: DockerfilePlan) -> dict[st
     return {**commands, **changed}
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9_./@%+=:,~-]+$")
+
+
+def copy_line(copy: FileCopy, uid: int) -> str:
+    """A COPY instruction, in JSON form when a path needs quoting (hadolint DL3021 and spaces)."""
+    flags = (f"--chown={uid}:{uid} " if copy.chown else "") + (f"--chmod={copy.chmod} " if copy.chmod else "")
+    if _PLAIN.match(copy.source) and _PLAIN.match(copy.dest):
+        return f"COPY {flags}{copy.source} {copy.dest}"
+    return f"COPY {flags}{json.dumps([copy.source, copy.dest])}"
+
+
+def env_value(raw: str) -> str:
+    """An ENV value as written in the original, quoted when it is not a single word yet."""
+    if raw[:1] in {'"', "'"} or not re.search(r"\s", raw):
+        return raw
+    return json.dumps(raw)
+
+
+def runtime_copies(plan: DockerfilePlan) -> tuple[FileCopy, ...]:
+    if plan.copies:
+        return plan.copies
+    return tuple(FileCopy(source=p, dest=f"{plan.workdir.rstrip('/')}/{p}") for p in plan.app_paths)
+
+
+def editable_copies(plan: DockerfilePlan) -> list[str]:
+    if plan.editable is None:
+        return []
+    root = plan.editable.project_dir.rstrip("/")
+    return [copy_line(FileCopy(source=f, dest=f"{root}/{f}"), plan.uid) for f in plan.editable.files]
+
+
+def original_healthcheck_argv(plan: DockerfilePlan) -> tuple[str, ...]:
+    """The original HEALTHCHECK as exec form; ``CMD-SHELL`` runs with the image's shell, as Docker does."""
+    test = plan.original_healthcheck or ()
+    if test[:1] == ("CMD-SHELL",):
+        return (*(plan.shell or ("/bin/sh", "-c")), *test[1:])
+    return test[1:]
+
+
+def user_line(plan: DockerfilePlan) -> str:
+    return plan.user or f"{plan.uid}:{plan.uid}"
+
+
 def install_commands(plan: DockerfilePlan) -> dict[str, str]:
     return with_secret_index(_install_commands(plan), plan)
 
@@ -162,6 +250,13 @@ def render(plan: DockerfilePlan) -> str:
         installer_set=INSTALLER_SET,
         build_system_set=BUILD_SYSTEM_SET,
         dev_command=dev_command(plan.command),
+        runtime_copies=[copy_line(c, plan.uid) for c in runtime_copies(plan)],
+        env_lines=[f"{key}={env_value(value)}" for key, value in plan.env],
+        label_lines=[f"{json.dumps(k)}={json.dumps(v)}" for k, v in plan.labels],
+        user_line=user_line(plan),
+        healthcheck_flags=" ".join(f"--{k}={v}" for k, v in plan.healthcheck_options),
+        editable_copies=editable_copies(plan),
+        original_healthcheck_argv=original_healthcheck_argv(plan),
         healthcheck=healthcheck(plan.port, plan.health_path),
         venv_locks=[lock for lock in plan.runtime_locks if not is_ml_lock(lock)],
         ml_locks=[lock for lock in plan.runtime_locks if is_ml_lock(lock)],
@@ -169,4 +264,4 @@ def render(plan: DockerfilePlan) -> str:
     # collapse the blank lines left by skipped blocks
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    return text
+    return text.rstrip("\n") + "\n"

@@ -6,17 +6,15 @@ from typing import Any
 
 from invoke.collection import Collection
 
-from dockyard import process, ui
+from dockyard import process
 from dockyard.engine import Engine
 from dockyard.errors import DockyardError
 from dockyard.phases import basecandidates, basepin
-from dockyard.tasks._common import emit, settings, task
+from dockyard.tasks._common import emit, progress, settings, task
 
 
 @task(
     help={
-        "dry_run": "show the digests and the lock's diff; write nothing",
-        "dry": "alias of --dry-run",
         "base_image": "image to pin (default: the base_image setting)",
         "json": "write the report as JSON to this file, or - for stdout",
     }
@@ -26,13 +24,12 @@ def bump(
     project: str | None = None,
     base_image: str | None = None,
     dry_run: bool = False,
-    dry: bool = False,
     force: bool = False,
     json: str | None = None,
 ) -> None:
     """Resolve the base image's digest from its registry and pin it in docker/base-images.lock."""
     s = settings(project, base_image=base_image)
-    emit(basepin.bump(s, dry_run=dry_run or dry, force=force), json=json)
+    emit(basepin.bump(s, dry_run=dry_run, force=force), json=json)
 
 
 @task(
@@ -56,13 +53,10 @@ def candidates(
         raise DockyardError(
             f"no image {runtime} to derive candidates from", hint="run `dockyard phase2` first"
         )
-    status = ui.StatusLine()
-    try:
+    with progress() as on_progress:
         found = basecandidates.build_candidates(
-            s, engine, runtime, basecandidates.default_smoke(s, engine), progress=status.update
+            s, engine, runtime, basecandidates.default_smoke(s, engine), progress=on_progress
         )
-    finally:
-        status.close()
     emit(basecandidates.report(found, applied=s.runtime_base), json=json)
 
 

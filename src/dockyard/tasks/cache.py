@@ -32,8 +32,6 @@ def df(c: Any, project: str | None = None, docker: str | None = None, json: str 
         "only": "leave every image outside this pattern alone (repeatable)",
         "images": "prune images (default: yes)",
         "cache": "prune the build cache (default: yes)",
-        "dry_run": "show what the policy selects and how much it would free; remove nothing",
-        "dry": "alias of --dry-run",
     },
 )
 def prune(
@@ -48,7 +46,6 @@ def prune(
     images: bool = True,
     cache: bool = True,
     dry_run: bool = False,
-    dry: bool = False,
     json: str | None = None,
 ) -> None:
     """Free build cache and dockyard's images by policy; never a tagged image dockyard did not make."""
@@ -62,7 +59,7 @@ def prune(
         images=images,
         cache=cache,
     )
-    emit(cleanup.cache_prune(s, Engine.connect(s).docker, policy, dry_run=dry_run or dry), json=json)
+    emit(cleanup.cache_prune(s, Engine.connect(s).docker, policy, dry_run=dry_run), json=json)
 
 
 @task(help=JSON_HELP)
