@@ -1,0 +1,50 @@
+"""``dockyard verify``: the original image and the generated one, compared check by check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockyard import ui
+from dockyard.engine import Engine
+from dockyard.phases import verify as phase
+from dockyard.tasks._common import emit, settings, task
+
+
+@task(
+    help={
+        "original": "take this image as the original instead of building the project's Dockerfile",
+        "generated": "take this image as the generated one instead of building docker/Dockerfile",
+        "dockerfile": "the original's Dockerfile, relative to the project (default: Dockerfile)",
+        "target": "the original's build stage (default: the one `docker build` builds)",
+        "json": "write the report as JSON to this file, or - for stdout",
+        "verbose": "also show the details behind each check",
+    }
+)
+def verify(
+    c: Any,
+    project: str | None = None,
+    original: str | None = None,
+    generated: str | None = None,
+    dockerfile: str = "Dockerfile",
+    target: str | None = None,
+    json: str | None = None,
+    verbose: bool = False,
+    docker: str | None = None,
+) -> None:
+    """Compare the original and the generated image: command, env, user, packages, smoke test, imports."""
+    s = settings(project, docker=docker)
+    engine = Engine.connect(s)
+    status = ui.StatusLine()
+    try:
+        report = phase.verify(
+            s,
+            engine,
+            original=original,
+            generated=generated,
+            original_dockerfile=dockerfile,
+            original_target=target,
+            progress=status.update,
+        )
+    finally:
+        status.close()
+    emit(report, json=json, verbose=verbose)
