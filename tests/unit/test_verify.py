@@ -197,3 +197,36 @@ def test_in_python_argv_uses_the_images_own_python() -> None:
 def test_parse_inspect_and_compare_with_itself(data_dir: Path) -> None:
     service = parse((data_dir / "engine" / "inspect-service.json").read_text())
     assert all(r.ok for r in verify.contract_checks(service, service))
+
+
+def _pins(data_dir: Path, *names: str) -> dict[str, str]:
+    from dockyard.requirements.lock import pins
+
+    found: dict[str, str] = {}
+    for name in names:
+        found.update(pins((data_dir / "verify" / f"{name}-pins.txt").read_text()))
+    return found
+
+
+def test_real_listings_of_the_example_against_its_locks(data_dir: Path) -> None:
+    """Captured from the bundled example's naive image and its phase-2 image, with its locks."""
+    original = verify.parse_installed((data_dir / "verify" / "distributions-original.json").read_text())
+    generated = verify.parse_installed((data_dir / "verify" / "distributions-generated.json").read_text())
+    assert generated.executable == "/opt/venv/bin/python" and original.executable == "/usr/bin/python3"
+    runtime, dev = _pins(data_dir, "base", "ml"), _pins(data_dir, "test", "dev")
+    check = verify.distributions_check(original, generated, runtime_locks=runtime, dev_locks=dev)
+    assert check.ok, check.differences
+    assert "pytest" in original.versions and "pytest" not in generated.versions
+    assert check.generated.endswith(f"{len(runtime)}/{len(runtime)} at the lock")
+    # the same image with scikit-learn gone and pytest added fails, naming both
+    planted = verify.Installed(
+        python=generated.python,
+        executable=generated.executable,
+        versions={
+            **{k: v for k, v in generated.versions.items() if k != "scikit-learn"},
+            "pytest": dev["pytest"],
+        },
+    )
+    bad = verify.distributions_check(original, planted, runtime_locks=runtime, dev_locks=dev)
+    assert f"scikit-learn=={runtime['scikit-learn']} (locked) is not installed" in bad.differences
+    assert "pytest (a dev or test dependency) is installed" in bad.differences

@@ -80,12 +80,14 @@ def build_images(
     *,
     original_dockerfile: str = "Dockerfile",
     original_target: str | None = None,
+    with_original: bool = True,
     progress: Progress = no_progress,
 ) -> Images:
+    """Build the generated image, and the original too (``with_original``) when there is one."""
     project = settings.project
     original_tag, generated_tag = image_tags(project)
     original = None
-    if (project / original_dockerfile).is_file():
+    if with_original and (project / original_dockerfile).is_file():
         progress(f"building the original ({original_dockerfile})")
         request = BuildRequest(
             context=project,
@@ -123,6 +125,7 @@ def verify(
             engine,
             original_dockerfile=original_dockerfile,
             original_target=original_target,
+            with_original=original is None,
             progress=progress,
         )
         original = original or built.original
@@ -225,12 +228,17 @@ def _imports(docker: str, image: str, modules: Sequence[str]) -> dict[str, str]:
         return {module: error for module in modules}
 
 
+def _cell(text: str, width: int = 60) -> str:
+    """Table cells stay short; the JSON report has them whole."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def report(rows: Sequence[checks.Check], images: Images) -> StepReport:
     failed = [row for row in rows if not row.ok]
     table = Table.of(
         "",
         ("check", f"original ({images.original or 'none'})", f"generated ({images.generated})", "result"),
-        ((row.name, row.original, row.generated, "pass" if row.ok else "FAIL") for row in rows),
+        ((row.name, _cell(row.original), _cell(row.generated), "pass" if row.ok else "FAIL") for row in rows),
     )
     findings = [
         Finding(level=Level.ERROR, message=f"{row.name}: {d}") for row in rows for d in row.differences
