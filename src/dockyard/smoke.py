@@ -273,10 +273,23 @@ class _Answer:
 
 
 def _run_network(docker: str, image: str, probe: Probe, *, name: str, timeout: float) -> SmokeResult:
-    process.run(docker_cli.run_detached_argv(docker, image, name=name, publish=[f"127.0.0.1::{probe.port}"]))
-    host_port = docker_cli.parse_port(
-        process.run(docker_cli.port_argv(docker, name, probe.port), echo=False).stdout
-    )
+    started = time.monotonic()
+    run = docker_cli.run_detached_argv(docker, image, name=name, publish=[f"127.0.0.1::{probe.port}"])
+    ran = process.run(run, check=False)
+    published = process.run(docker_cli.port_argv(docker, name, probe.port), check=False, echo=False)
+    if ran.returncode != 0 or published.returncode != 0 or not published.stdout.strip():
+        logs = process.run([docker, "logs", "--tail", "30", name], check=False, echo=False)
+        return SmokeResult(
+            image=image,
+            probe=probe,
+            ok=False,
+            protocol="",
+            target=f"port {probe.port}",
+            seconds=time.monotonic() - started,
+            output=ran.stderr + logs.stdout + logs.stderr,
+            detail="the container did not start" if ran.returncode else "it exited at once",
+        )
+    host_port = docker_cli.parse_port(published.stdout)
     url = f"http://127.0.0.1:{host_port}{probe.path}"
     started = time.monotonic()
     answer: _Answer | None = None

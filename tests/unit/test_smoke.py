@@ -91,3 +91,37 @@ def test_command_run_replaces_the_entrypoint_without_network() -> None:
         "img",
         "--help",
     ]
+
+
+def test_settings_know_what_was_given(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.dockyard]\nhealth_path = "/ready"\nsmoke_probe = "--version -q"\n'
+    )
+    loaded = config.load(tmp_path, {"app_port": None}, environ={"DOCKYARD_APP_PORT": "9000"})
+    assert loaded.is_set("health_path") and loaded.is_set("app_port") and loaded.is_set("smoke_probe")
+    assert not loaded.is_set("installer") and not loaded.is_set("cache_dir")
+    assert loaded.smoke_probe == ("--version", "-q")
+    assert not config.load(tmp_path / "..", environ={}).is_set("app_port")
+
+
+def test_a_container_that_does_not_start_is_a_failed_smoke_test_and_is_removed(fake_process) -> None:  # type: ignore[no-untyped-def]
+    from dockyard.smoke import Probe, run_probe
+
+    fake_process.on(["docker", "run"], returncode=125, stderr="exec: uvicorn: not found")
+    fake_process.on(["docker", "port"], returncode=1)
+    fake_process.on(["docker", "logs"], stdout="")
+    fake_process.on(["docker", "rm"])
+    result = run_probe("docker", "img", Probe(kind="network", reason="", port=8000))
+    assert not result.ok and result.detail == "the container did not start"
+    assert "uvicorn: not found" in result.output
+    assert fake_process.calls[-1][:4] == ("docker", "rm", "--force", "--volumes")
+
+
+def test_a_command_probe_reports_the_exit_code(fake_process) -> None:  # type: ignore[no-untyped-def]
+    from dockyard.smoke import Probe, run_probe
+
+    fake_process.on(["docker", "run"], returncode=2, stdout="usage: tool\n", stderr="tool: error: bad\n")
+    fake_process.on(["docker", "rm"])
+    result = run_probe("docker", "img", Probe(kind="command", reason="", argv=("tool", "--help")))
+    assert not result.ok and result.exit_code == 2 and result.detail == "exit code 2"
+    assert result.summary == "tool --help exited 2 (2 lines of output): exit code 2"
