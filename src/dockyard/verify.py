@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import shlex
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,16 +223,18 @@ def distributions_check(
     *,
     runtime_locks: Mapping[str, str],
     dev_locks: Mapping[str, str],
+    project: str = "",
 ) -> Check:
     """Every runtime distribution at its locked version; the original's runtime ones all present;
-    no dev or test distribution in the generated image."""
+    no dev or test distribution in the generated image. ``project`` is the project's own
+    distribution name: when the generated image runs it from source, its absence is listed only."""
     differences: list[str] = []
     notes: list[str] = []
     have = generated.versions
     for name, version in sorted(runtime_locks.items()):
         if name not in have:
             differences.append(f"{name}=={version} (locked) is not installed")
-        elif have[name] != version:
+        elif have[name] != version and not version.startswith("@"):  # "@url": a direct reference
             differences.append(f"{name} is {have[name]}, locked {version}")
     dev_only = set(dev_locks) - set(runtime_locks)
     for name in sorted(dev_only & set(have)):
@@ -240,11 +243,15 @@ def distributions_check(
         for name, version in sorted(original.versions.items()):
             if name in TOOLING or name in dev_only:
                 continue
-            if name not in have:
+            if name not in have and name == normalize(project or "-"):
+                notes.append(f"the project itself ({name}) is not installed: it runs from its source")
+            elif name not in have:
                 differences.append(f"{name}=={version} is in the original, not in the generated image")
             elif name in runtime_locks and version != runtime_locks[name]:
                 notes.append(f"{name}: the original has {version}, the lock {runtime_locks[name]}")
-    locked = sum(1 for name in runtime_locks if have.get(name) == runtime_locks[name])
+    locked = sum(
+        1 for name, v in runtime_locks.items() if have.get(name) == v or (v[:1] == "@" and name in have)
+    )
     return Check(
         name="python distributions",
         original=f"{len(original.versions)} (Python {original.python})" if original else "n/a",
@@ -290,6 +297,17 @@ def project_modules(project: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def project_name(project: Path) -> str:
+    """The project's distribution name from pyproject.toml (PEP 621 or Poetry), or ""."""
+    path = project / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return ""
+    name = data.get("project", {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name")
+    return str(name or "")
+
+
 def _runs_at_import(path: Path) -> bool:
     try:
         tree = ast.parse(path.read_bytes())
@@ -306,14 +324,16 @@ def parse_imports(text: str) -> dict[str, str]:
 def imports_check(
     modules: Sequence[str], original: Mapping[str, str] | None, generated: Mapping[str, str]
 ) -> Check:
+    """Each module imports in the generated image; one that fails in the original too is listed."""
+
     def cell(result: Mapping[str, str]) -> str:
         good = sum(1 for m in modules if result.get(m) == "")
         return f"{good}/{len(modules)} import"
 
-    differences = tuple(f"{m}: {generated.get(m) or 'not tried'}" for m in modules if generated.get(m) != "")
-    notes = tuple(
-        f"{m} fails in the original too: {original[m]}" for m in modules if original and original.get(m)
-    )
+    failing = [m for m in modules if generated.get(m) != ""]
+    both = [m for m in failing if original is not None and original.get(m)]
+    differences = tuple(f"{m}: {generated.get(m) or 'not tried'}" for m in failing if m not in both)
+    notes = tuple(f"{m} fails in the original too: {original[m]}" for m in both if original)
     return Check(
         name="project modules import",
         original=cell(original) if original is not None else "n/a",

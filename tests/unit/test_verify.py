@@ -129,6 +129,26 @@ def test_distributions_at_the_lock_and_no_dev_packages() -> None:
     )
 
 
+def test_the_project_itself_and_direct_references() -> None:
+    original = installed(svc="0.1.0", requests="2.32.0")
+    check = verify.distributions_check(
+        original,
+        installed(requests="2.32.0", mylib="1.0"),
+        runtime_locks={"requests": "2.32.0", "mylib": "@https://example.com/mylib-1.0.tar.gz"},
+        dev_locks={},
+        project="SVC",
+    )
+    assert check.ok, check.differences
+    assert check.notes == ("the project itself (svc) is not installed: it runs from its source",)
+    assert check.generated.endswith("2/2 at the lock")
+
+
+def test_project_name(tmp_path: Path) -> None:
+    assert verify.project_name(tmp_path) == ""
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "poetic"\n')
+    assert verify.project_name(tmp_path) == "poetic"
+
+
 def test_project_modules(tmp_path: Path) -> None:
     for name, text in {
         "svc/__init__.py": "",
@@ -150,6 +170,10 @@ def test_imports_check() -> None:
     assert good.ok and good.generated == "2/2 import" and good.original == "1/2 import"
     bad = verify.imports_check(("a",), None, {"a": "ModuleNotFoundError: No module named 'yaml'"})
     assert not bad.ok and bad.differences == ("a: ModuleNotFoundError: No module named 'yaml'",)
+    regressed = verify.imports_check(("a",), {"a": ""}, {"a": "ImportError: x"})
+    assert not regressed.ok
+    both = verify.imports_check(("a",), {"a": "KeyError: 'DATABASE_URL'"}, {"a": "KeyError: 'DATABASE_URL'"})
+    assert both.ok and both.notes == ("a fails in the original too: KeyError: 'DATABASE_URL'",)
 
 
 def command_result(exit_code: int, output: str) -> SmokeResult:

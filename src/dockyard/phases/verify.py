@@ -160,6 +160,7 @@ def compare(
                 gen_installed,
                 runtime_locks=runtime_locks,
                 dev_locks=dev_locks,
+                project=checks.project_name(settings.project),
             )
         )
 
