@@ -242,23 +242,39 @@ def _module_name(rel: Path) -> tuple[str, str]:
     return ".".join(parts), app_dir
 
 
+def _called(node: ast.expr) -> str:
+    func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _factories(tree: ast.Module) -> dict[str, str]:
+    """Module-level functions that build an application: name -> the framework class they call."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and (_called(inner) in _ASGI or _called(inner) == "Flask"):
+                    found[node.name] = _called(inner)
+                    break
+    return found
+
+
 def _app_objects(tree: ast.Module) -> Iterator[tuple[str, str]]:
-    """(name, factory) for module-level ``name = FastAPI(...)`` / ``Flask(...)``, and a Flask factory."""
-    flask = "flask" in _imported(tree)
+    """(name, framework) for module-level ``name = FastAPI(...)`` / ``Flask(...)``, or ``name =
+    create_app()`` where the module's ``create_app`` builds one; and a Flask factory alone."""
+    factories = _factories(tree)
+    assigned = False
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
-            target, func = node.targets[0], node.value.func
-            called = (
-                func.attr
-                if isinstance(func, ast.Attribute)
-                else func.id
-                if isinstance(func, ast.Name)
-                else ""
-            )
-            if isinstance(target, ast.Name) and (called in _ASGI or called == "Flask"):
-                yield target.id, called
-        elif isinstance(node, ast.FunctionDef) and node.name == "create_app" and flask:
-            yield "create_app", "create_app"
+            target, called = node.targets[0], _called(node.value)
+            framework = called if called in _ASGI or called == "Flask" else factories.get(called, "")
+            if isinstance(target, ast.Name) and framework:
+                assigned = True
+                yield target.id, framework
+    if not assigned and factories.get("create_app") == "Flask":
+        yield "create_app", "create_app"
 
 
 def _imported(tree: ast.Module) -> set[str]:

@@ -161,3 +161,26 @@ def test_nothing_to_go_on(tmp_path: Path) -> None:
     assert infer(project) is None
     with pytest.raises(InputError, match="cannot tell how the project starts"):
         require(project)
+
+
+def test_app_built_by_a_factory_in_the_same_module(tmp_path: Path) -> None:
+    """The bundled example's shape: ``app = create_app()``, the factory calls FastAPI(...)."""
+    project = tree(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/app.py": "from fastapi import FastAPI\n\n"
+            "def create_app(settings=None):\n    app = FastAPI(title='x')\n    return app\n\n"
+            "app = create_app()\n",
+        },
+    )
+    found = infer(project)
+    assert found is not None and found.argv[:2] == ("uvicorn", "svc.app:app")
+    assert "svc/app.py creates a FastAPI application `app`" in found.reason
+
+
+def test_bundled_example() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "inference-service"
+    found = infer(example)
+    assert found is not None
+    assert found.argv == ("uvicorn", "inference_service.app:app", "--host", "0.0.0.0", "--port", "8000")
