@@ -254,3 +254,55 @@ def test_real_listings_of_the_example_against_its_locks(data_dir: Path) -> None:
     bad = verify.distributions_check(original, planted, runtime_locks=runtime, dev_locks=dev)
     assert f"scikit-learn=={runtime['scikit-learn']} (locked) is not installed" in bad.differences
     assert "pytest (a dev or test dependency) is installed" in bad.differences
+
+
+def test_compare_runs_every_check_through_the_process_seam(fake_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The whole comparison of two command-line images, with docker's answers scripted."""
+    import json as jsonlib
+
+    from dockyard import config, process
+    from dockyard.phases.verify import compare
+
+    (tmp_path / "greet").mkdir()
+    (tmp_path / "greet" / "__init__.py").write_text("")
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("click==8.1.7\n")
+    (tmp_path / "requirements" / "test.txt").write_text("pytest==8.3.0\n")
+
+    def inspect(user: str) -> str:
+        config_ = {"Entrypoint": ["python3", "-m", "greet"], "Env": ["PATH=/usr/bin"], "WorkingDir": "/app"}
+        return jsonlib.dumps({"Id": "sha256:" + user, "Config": {**config_, "User": user}})
+
+    def run(argv: tuple[str, ...]) -> process.Result:
+        image = "gen" if "gen" in argv else "orig"
+        if verify.LIST_DISTRIBUTIONS in argv:
+            extra = [["pytest", "8.3.0", "/x"]] if image == "orig" else []
+            listing = {
+                "python": "3.11.2",
+                "executable": "/usr/bin/python3",
+                "distributions": [["click", "8.1.7", "/x"], *extra],
+            }
+            return process.Result(argv, 0, jsonlib.dumps(listing) + "\n", "")
+        if verify.IMPORT_MODULES in argv:
+            return process.Result(argv, 0, '{"greet": ""}\n', "")
+        return process.Result(argv, 0, "usage: greet [-h]\n", "")
+
+    fake_process.on(["docker", "image", "inspect", "--format", "{{json .}}", "orig"], stdout=inspect(""))
+    fake_process.on(["docker", "image", "inspect", "--format", "{{json .}}", "gen"], stdout=inspect("10001"))
+    fake_process.answers.insert(0, (("docker", "run"), run))
+    fake_process.on(["docker", "rm"])
+    result = compare(config.load(tmp_path, environ={}), "docker", Images(original="orig", generated="gen"))
+    assert not result.failed, [f.render() for f in result.findings]
+    assert [row[0] for row in result.tables[0].rows][-3:] == [
+        "python distributions",
+        "smoke test",
+        "project modules import",
+    ]
+    smoke_runs = [c for c in fake_process.calls if c[:2] == ("docker", "run") and "--help" in c]
+    assert [c[8:] for c in smoke_runs] == [
+        ("gen", "-m", "greet", "--help"),
+        ("orig", "-m", "greet", "--help"),
+    ]
+    removed = [c for c in fake_process.calls if c[:2] == ("docker", "rm")]
+    started = [c for c in fake_process.calls if c[:2] == ("docker", "run")]
+    assert len(removed) == len(started) == 6

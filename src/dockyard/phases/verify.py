@@ -8,7 +8,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockyard import process, smoke
@@ -154,15 +154,16 @@ def compare(
             )
         )
     else:
-        rows.append(
-            checks.distributions_check(
-                None if isinstance(orig_installed, str) else orig_installed,
-                gen_installed,
-                runtime_locks=runtime_locks,
-                dev_locks=dev_locks,
-                project=checks.project_name(settings.project),
-            )
+        row = checks.distributions_check(
+            None if isinstance(orig_installed, str) else orig_installed,
+            gen_installed,
+            runtime_locks=runtime_locks,
+            dev_locks=dev_locks,
+            project=checks.project_name(settings.project),
         )
+        if isinstance(orig_installed, str):  # the original is compared with the locks only
+            row = replace(row, notes=(*row.notes, orig_installed))
+        rows.append(row)
 
     progress("smoke-testing both images")
     gen_smoke = smoke.run_probe(docker, images.generated, _probe(gen, orig, settings))
