@@ -306,3 +306,15 @@ def test_compare_runs_every_check_through_the_process_seam(fake_process, tmp_pat
     removed = [c for c in fake_process.calls if c[:2] == ("docker", "rm")]
     started = [c for c in fake_process.calls if c[:2] == ("docker", "run")]
     assert len(removed) == len(started) == 6
+
+
+def test_without_a_generated_dockerfile_verify_says_what_to_run(tmp_path: Path) -> None:
+    import pytest
+
+    from dockyard import config
+    from dockyard.errors import InputError
+    from dockyard.phases.verify import build_images
+
+    with pytest.raises(InputError, match="no docker/Dockerfile to verify") as raised:
+        build_images(config.load(tmp_path, environ={}), engine=None, with_original=False)  # type: ignore[arg-type]
+    assert "dockyard phase2" in (raised.value.hint or "")

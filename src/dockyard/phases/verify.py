@@ -17,6 +17,7 @@ from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
 from dockyard.engine import cli as docker_cli
 from dockyard.engine.image_config import ImageConfig, inspect
+from dockyard.errors import InputError
 from dockyard.phases.report import Finding, Level, Progress, Status, StepReport, Table, no_progress
 from dockyard.requirements.lock import pins
 
@@ -97,6 +98,12 @@ def build_images(
         )
         engine.build(request, label="verify-original", on_step=lambda s: progress(f"original: {s.name[:70]}"))
         original = original_tag
+    if not (project / GENERATED_DOCKERFILE).is_file():
+        raise InputError(
+            f"no {GENERATED_DOCKERFILE} to verify",
+            path=str(project / GENERATED_DOCKERFILE),
+            hint="run `dockyard phase2` first, or pass --generated IMAGE",
+        )
     progress(f"building the generated image ({GENERATED_DOCKERFILE}, target {GENERATED_TARGET})")
     request = BuildRequest(
         context=project,
