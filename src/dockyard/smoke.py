@@ -26,20 +26,19 @@ from dockyard.errors import DockyardError
 
 Kind = Literal["command", "network"]
 
-#: Programs that serve a port; with no EXPOSE and no port in their arguments, app_port is assumed.
-SERVERS = frozenset(
-    {
-        "uvicorn",
-        "gunicorn",
-        "hypercorn",
-        "daphne",
-        "granian",
-        "waitress-serve",
-        "streamlit",
-        "gradio",
-        "flask",
-    }
-)
+#: Programs that serve a port, and the port each listens on when its arguments name none.
+SERVER_PORTS = {
+    "uvicorn": 8000,
+    "gunicorn": 8000,
+    "hypercorn": 8000,
+    "daphne": 8000,
+    "granian": 8000,
+    "runserver": 8000,
+    "waitress-serve": 8080,
+    "flask": 5000,
+    "streamlit": 8501,
+    "gradio": 7860,
+}
 _PORT_FLAG = re.compile(r"^--?(?:port|p|server\.port)(?:=(\d+))?$")
 _BIND = re.compile(r"^(?:--bind|-b)(?:=(.+))?$")
 _HOST_PORT = re.compile(r"^(?:[\w.\[\]:-]*):(\d{2,5})$")
@@ -125,10 +124,13 @@ def port_in_argv(argv: Sequence[str]) -> int | None:
     return None
 
 
-def looks_like_server(argv: Sequence[str]) -> bool:
+def server_in(argv: Sequence[str]) -> str | None:
+    """The known server a command runs (``uvicorn``, ``manage.py runserver``, ...), if any."""
     words = [w for item in argv for w in (shlex.split(item) if " " in item else [item])]
-    names = {w.rsplit("/", 1)[-1] for w in words}
-    return bool(names & SERVERS) or "runserver" in names
+    for word in words:
+        if (name := word.rsplit("/", 1)[-1]) in SERVER_PORTS:
+            return name
+    return None
 
 
 def health_path_in(healthcheck: Sequence[str], port: int) -> str | None:
@@ -149,8 +151,9 @@ def command_with(image: ImageConfig, args: Sequence[str]) -> tuple[str, ...]:
 
 
 def plan_probe(image: ImageConfig, settings: Settings) -> Probe:
-    """Command or network, which port and path, and why. Port 8000 (``app_port``) and ``/health``
-    (``health_path``) only apply when neither the settings nor the image say anything else."""
+    """Command or network, which port and path, and why. The port: ``app_port`` when it is set, the
+    first exposed TCP port, a port in the command, or a known server's default; none is a command.
+    The path must answer 2xx/3xx only when known (``health_path`` set, or the image's HEALTHCHECK)."""
     argv = image.argv
     port, why = 0, ""
     if settings.is_set("app_port"):
@@ -159,10 +162,11 @@ def plan_probe(image: ImageConfig, settings: Settings) -> Probe:
         port, why = image.tcp_ports[0], f"the image exposes {image.tcp_ports[0]}/tcp"
     elif (named := port_in_argv(argv)) is not None:
         port, why = named, f"its command names port {named}"
-    elif looks_like_server(argv):
-        path = settings.health_path or "/"
-        why = f"its command runs a server and nothing names a port: app_port {settings.app_port}, {path}"
-        return Probe(kind="network", reason=why, port=settings.app_port, path=path, strict=path != "/")
+    elif (server := server_in(argv)) is not None:
+        port, why = (
+            SERVER_PORTS[server],
+            f"its command runs {server}, whose default port is {SERVER_PORTS[server]}",
+        )
     if port == 0:
         args = settings.smoke_probe
         reason = "app_port = 0 is set" if settings.is_set("app_port") else "no port is exposed or named"
@@ -209,7 +213,8 @@ def run_probe(docker: str, image: str, probe: Probe, *, timeout: float = 120) ->
     name = f"dockyard-smoke-{uuid.uuid4().hex[:10]}"
     try:
         if probe.kind == "command":
-            return _run_command(docker, image, probe, name=name, timeout=timeout)
+            # a command that is still running after a minute is no command-line program: say so sooner
+            return _run_command(docker, image, probe, name=name, timeout=min(timeout, 60))
         return _run_network(docker, image, probe, name=name, timeout=timeout)
     finally:
         process.run(docker_cli.remove_container_argv(docker, name), check=False, echo=False)
@@ -250,7 +255,7 @@ def _run_command(docker: str, image: str, probe: Probe, *, name: str, timeout: f
             protocol="command",
             target=target,
             seconds=timeout,
-            detail=f"still running after {timeout:.0f}s",
+            detail=f"still running after {timeout:.0f}s (a service? set app_port)",
         )
     return SmokeResult(
         image=image,

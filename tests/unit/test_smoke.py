@@ -41,9 +41,14 @@ def test_port_from_the_command_line(tmp_path: Path) -> None:
     assert (probe.kind, probe.port, probe.strict) == ("network", 5000, False)
 
 
-def test_server_with_nothing_known_falls_back_to_8000_and_health(tmp_path: Path) -> None:
+def test_a_known_server_without_a_port_gets_its_default_port(tmp_path: Path) -> None:
     probe = plan_probe(image(cmd=("uvicorn", "app:app")), settings(tmp_path))
-    assert (probe.port, probe.path, probe.strict) == (8000, "/health", True)
+    assert (probe.port, probe.path, probe.strict) == (8000, "/", False)
+    assert probe.reason.startswith("its command runs uvicorn, whose default port is 8000")
+    probe = plan_probe(image(cmd=("sh", "-c", "flask --app web run --host 0.0.0.0")), settings(tmp_path))
+    assert probe.port == 5000
+    probe = plan_probe(image(cmd=("python", "manage.py", "runserver")), settings(tmp_path))
+    assert probe.port == 8000
 
 
 def test_healthcheck_path_is_known_and_strict(tmp_path: Path) -> None:
