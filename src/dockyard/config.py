@@ -118,12 +118,26 @@ class Settings:
         default=(),
         metadata=_doc("apt packages the runtime image needs besides those the original Dockerfile installs"),
     )
+    smoke_probe: tuple[str, ...] = field(
+        default=("--help",),
+        metadata=_doc(
+            "arguments a command-line image (no port) is smoke-tested with, appended to its command; "
+            "exit code and output are compared with the original image's"
+        ),
+    )
     bench_runs: int = field(default=3, metadata=_doc("repeats per benchmark scenario"))
     branch: str = field(default="docker-optimization", metadata=_doc("branch phase 1 creates"))
     cache_dir: Path = field(
         default=Path(),
         metadata=_doc("build logs and wheel caches; default $XDG_CACHE_HOME/dockyard (~/.cache/dockyard)"),
     )
+
+    #: The settings given anywhere but the code defaults (pyproject, environment, flags).
+    explicit: frozenset[str] = field(default=frozenset(), metadata=_doc("(internal) settings not defaulted"))
+
+    def is_set(self, name: str) -> bool:
+        """True when ``name`` was given in pyproject, the environment or a flag, not defaulted."""
+        return name in self.explicit
 
     def path(self, *parts: str) -> Path:
         """A path inside the target project."""
@@ -141,6 +155,8 @@ class Settings:
 
 
 FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Settings)}
+#: Fields no user sets directly.
+INTERNAL = frozenset({"project", "explicit"})
 
 
 def _coerce(name: str, raw: Any, source: str) -> Any:
@@ -189,8 +205,8 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
 def _check_known(keys: Mapping[str, Any], source: str, *, spell: str = "{}") -> None:
     for key in keys:
         name = key.replace("-", "_")
-        if name not in FIELDS or name == "project":
-            known = ", ".join(spell.format(k) for k in FIELDS if k != "project")
+        if name not in FIELDS or name in INTERNAL:
+            known = ", ".join(spell.format(k) for k in FIELDS if k not in INTERNAL)
             raise ConfigError(f"{source}: unknown setting `{key}`", hint=f"known settings: {known}")
 
 
@@ -247,6 +263,7 @@ def load(
         raise ConfigError(f"builder must be auto, buildx or buildkit, not {values['builder']!r}")
     if values.get("installer", "uv") not in {"uv", "pip"}:
         raise ConfigError(f"installer must be uv or pip, not {values['installer']!r}")
+    explicit = frozenset(values)
     if "base_image" not in values:
         followed = contract.base_image_for(
             root, dockerfile=values.get("dockerfile", ""), target=values.get("target", "")
@@ -256,4 +273,4 @@ def load(
     if not values.get("cache_dir") or values["cache_dir"] == Path():
         xdg = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         values["cache_dir"] = Path(xdg) / "dockyard"
-    return Settings(project=root, **values)
+    return Settings(project=root, explicit=explicit, **values)

@@ -120,23 +120,11 @@ def report(found: list[Candidate], *, applied: str) -> StepReport:
 
 
 def default_smoke(settings: Settings, engine: Engine) -> Smoke:
-    """HTTP on the service's port when it has one, else the command must run and exit 0 with --help."""
-    from dockyard.errors import DockyardError
-    from dockyard.phases import phase2
-    from dockyard.phases.phase2_plan import app_port, current_dockerfile
+    """The smoke test ``dockyard verify`` runs: a command's --help, or a probe of the service's port."""
+    from dockyard import smoke
 
-    port = app_port(settings, current_dockerfile(settings))
+    def run(image: str) -> tuple[bool, str]:
+        result = smoke.smoke_test(engine, image, settings, timeout=60)
+        return result.ok, result.summary
 
-    def smoke(image: str) -> tuple[bool, str]:
-        if port and settings.health_path:
-            try:
-                done = phase2.smoke_test(
-                    engine, image, port=port, health_path=settings.health_path, timeout=60
-                )
-            except DockyardError as exc:
-                return False, exc.message.splitlines()[0]
-            return True, f"{settings.health_path} answered in {done.seconds_to_healthy:.1f}s"
-        result = process.run([engine.docker, "run", "--rm", image, "--help"], check=False, echo=False)
-        return result.returncode == 0, f"--help exited {result.returncode}"
-
-    return smoke
+    return run

@@ -7,28 +7,23 @@ returning a report, after bringing phase 1's outputs up to date.
 from __future__ import annotations
 
 import dataclasses
-import json
-import time
-import urllib.error
-import urllib.request
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard import layout, process, ui, wheelhouse
+from dockyard import contract, layout, ui, wheelhouse
 from dockyard.bench import report as bench_report
 from dockyard.bench import results, stats
 from dockyard.bench.model import Variant
 from dockyard.bench.runner import Options
 from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
-from dockyard.engine import cli as docker_cli
-from dockyard.errors import DockyardError, InputError
+from dockyard.errors import InputError
 from dockyard.phases import files as write_files
 from dockyard.phases import phase1
+from dockyard.phases import verify as verify_phase
 from dockyard.phases.benchmark import run_benchmark
 from dockyard.phases.build import build_report, measured_build
-from dockyard.phases.phase2_plan import app_port, health_path, original, plan_dockerfile
+from dockyard.phases.phase2_plan import plan_dockerfile
 from dockyard.phases.report import (
     Finding,
     Level,
@@ -113,58 +108,6 @@ def require_clean(report: LintReport, dockerfile: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
-class SmokeResult:
-    image: str
-    url: str
-    seconds_to_healthy: float
-    body: str
-
-
-def smoke_test(
-    engine: Engine, image: str, *, port: int, health_path: str, timeout: float = 120
-) -> SmokeResult:
-    """Run the image, wait for its health endpoint on a loopback port, then remove the container."""
-    name = f"dockyard-smoke-{uuid.uuid4().hex[:10]}"
-    docker = engine.docker
-    process.run(docker_cli.run_detached_argv(docker, image, name=name, publish=[f"127.0.0.1::{port}"]))
-    try:
-        host_port = docker_cli.parse_port(
-            process.run(docker_cli.port_argv(docker, name, port), echo=False).stdout
-        )
-        url = f"http://127.0.0.1:{host_port}{health_path}"
-        started = time.monotonic()
-        last_error = ""
-        while time.monotonic() - started < timeout:
-            try:
-                with urllib.request.urlopen(url, timeout=3) as response:
-                    body = response.read().decode(errors="replace")
-                    return SmokeResult(image, url, time.monotonic() - started, body)
-            except (urllib.error.URLError, ConnectionError, OSError) as exc:
-                last_error = str(exc)
-            if not _running(docker, name):
-                break
-            time.sleep(0.5)
-        logs = process.run([docker, "logs", "--tail", "30", name], check=False, echo=False)
-        raise DockyardError(
-            f"the container from {image} did not answer {health_path} ({last_error or 'it exited'})\n"
-            + (logs.stdout + logs.stderr)[-2000:],
-            hint="check app_command, app_port and health_path in [tool.dockyard]",
-        )
-    finally:
-        process.run(docker_cli.remove_container_argv(docker, name), check=False, echo=False)
-
-
-def _running(docker: str, name: str) -> bool:
-    result = process.run(
-        [docker, "inspect", "--format", "{{json .State.Running}}", name], check=False, echo=False
-    )
-    return result.returncode == 0 and json.loads(result.stdout or "false") is True
-
-
-# --- the phase, as reports ---------------------------------------------------------------------------
-
-
 def dockerfile_step(
     settings: Settings, *, dry: bool = False, force: bool = False, engine: Engine | None = None
 ) -> StepReport:
@@ -218,21 +161,18 @@ def lint_step(settings: Settings) -> StepReport:
     )
 
 
-def smoke_step(settings: Settings, engine: Engine, image: str) -> StepReport:
-    current = original(settings)
-    port, path = app_port(settings, current), health_path(settings, current)
-    if not (port and path):
-        return StepReport(
-            name="smoke test",
-            status=Status.SKIPPED,
-            summary="not a network service (app_port 0 or no health_path)",
-        )
-    smoked = smoke_test(engine, image, port=port, health_path=path)
-    return StepReport(
-        name="smoke test",
-        status=Status.DONE,
-        summary=f"{smoked.url} answered after {smoked.seconds_to_healthy:.1f}s: {smoked.body[:80]}",
-        measurements=(Measurement(name="seconds to healthy", value=smoked.seconds_to_healthy, unit="s"),),
+def verify_step(
+    settings: Settings, engine: Engine, image: str, *, progress: Progress = no_progress
+) -> StepReport:
+    """``dockyard verify`` on the image just built: the contract, the packages, the smoke test on both."""
+    located = contract.locate(settings.project, settings.dockerfile)
+    return verify_phase.verify(
+        settings,
+        engine,
+        generated=None if located else image,
+        original_dockerfile=str(located.relative_to(settings.project)) if located else "Dockerfile",
+        original_target=settings.target or None,
+        progress=progress,
     )
 
 
@@ -276,7 +216,7 @@ def quick_bench_step(
 def _summary_rows(steps: list[StepReport]) -> list[tuple[str, str]]:
     rows = [("generated", DOCKERFILE)]
     for step in steps:
-        if step.name in ("lint", "smoke test"):
+        if step.name in ("lint", "verify"):
             rows.append((step.name, step.summary if step.status is Status.DONE else str(step.status)))
         elif step.name == "build":
             rows.append(("this build", step.summary))
@@ -321,8 +261,8 @@ def run(
     built = measured_build(engine, request, label="phase2", progress=progress)
     steps.append(build_report(built))
     if smoke:
-        progress("phase 2: smoke test")
-        steps.append(smoke_step(settings, engine, built.image_id))
+        progress("phase 2: verify against the original image")
+        steps.append(verify_step(settings, engine, tag, progress=progress))
     if bench:
         steps.append(quick_bench_step(settings, engine, runs=runs, progress=progress))
     done = phase_report("phase2", steps, dry=False)
