@@ -116,20 +116,30 @@ def plan(variants: Sequence[Variant], options: Options) -> list[Step]:
 def bench_engine(engine: Engine) -> tuple[Engine, str]:
     """The engine a benchmark builds through, and a sentence saying whose build cache ``cold`` empties.
 
-    With buildx that is a builder instance of dockyard's own (created on first use); with the classic
-    client there is only the daemon's cache.
+    With buildx that is a docker-container builder instance of dockyard's own (created on first use).
+    When that driver cannot start (its moby/buildkit image cannot be pulled), the run falls back to
+    buildx's docker driver and says so: then, as with the classic client, there is only the daemon's
+    cache.
     """
     builder = engine.builder
     if isinstance(builder, Buildx):
-        if builder.instance is None:
-            created = docker_cli.ensure_buildx_instance(engine.docker, BENCH_BUILDER)
-            builder = replace(builder, instance=BENCH_BUILDER)
-            engine = replace(engine, builder=builder)
-            how = "created now" if created else "reused"
-        else:
-            how = "chosen by you"
+        if builder.instance is not None:
+            return engine, (
+                f"buildx builder instance {builder.instance!r} (chosen by you); "
+                "a cold build empties only its cache"
+            )
+        start = docker_cli.start_buildx_instance(engine.docker, BENCH_BUILDER)
+        if start.running:
+            chosen = replace(builder, instance=BENCH_BUILDER, driver="docker-container")
+            how = "created now" if start.created else "reused"
+            return replace(engine, builder=chosen), (
+                f"buildx builder instance {BENCH_BUILDER!r} ({how}); a cold build empties only its cache"
+            )
         return engine, (
-            f"buildx builder instance {builder.instance!r} ({how}); a cold build empties only its cache"
+            f"the docker-container driver could not start a builder of dockyard's own ({start.error}); "
+            f"falling back to buildx's {builder.driver} driver, the daemon's BuildKit: a cold build empties "
+            "the daemon's whole build cache, every cached layer and cache mount of every project on "
+            "this daemon (images are kept)"
         )
     return engine, (
         "the daemon's BuildKit cache (no buildx here, so no separate builder instance); a cold build "
