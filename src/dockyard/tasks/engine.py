@@ -36,6 +36,35 @@ def measured_build(engine: Engine, request: BuildRequest, *, label: str) -> Buil
         status.close()
 
 
+def cached_build(engine: Engine, request: BuildRequest, *, label: str) -> BuildResult:
+    """Build through the registry cache, pushing it back; show the plan first."""
+    from dockyard import dockerfile as dockerfile_mod
+    from dockyard.engine.cache import build_with_cache, plan_cache
+
+    assert request.dockerfile is not None
+    plan = plan_cache(
+        dockerfile_mod.parse_file(request.dockerfile),
+        request.target,
+        registry=engine.settings.registry,
+        project=engine.settings.project.name,
+        builder=engine.builder,
+    )
+    ui.echo(ui.table(plan.rows(), ["stage", "cache", "ref"]))
+    status = ui.StatusLine()
+    try:
+        results = build_with_cache(
+            engine,
+            request,
+            plan,
+            export=True,
+            label=label,
+            on_step=lambda step: status.update(describe_step(step)),
+        )
+    finally:
+        status.close()
+    return results[-1]
+
+
 @task(
     help={
         "dockerfile": "Dockerfile to build, relative to the project (default: Dockerfile)",
@@ -43,6 +72,8 @@ def measured_build(engine: Engine, request: BuildRequest, *, label: str) -> Buil
         "tag": "image name to tag the result with (default: <project>:dockyard)",
         "json": "also write the measurements as JSON to this file",
         "no_cache": "ignore the build cache (cache mounts are kept)",
+        "registry_cache": "import the registry cache (the `registry` setting) and push it back: "
+        "what a fresh CI runner needs",
     }
 )
 def build(
@@ -54,6 +85,7 @@ def build(
     json: str | None = None,
     no_cache: bool = False,
     docker: str | None = None,
+    registry_cache: bool = False,
 ) -> None:
     """Build the project with BuildKit and report each step: cached or executed, and its time."""
     s = settings(project, docker=docker)
@@ -65,7 +97,10 @@ def build(
         tags=(tag or f"{s.project.name.lower()}:dockyard",),
         no_cache=no_cache,
     )
-    result = measured_build(engine, request, label=s.project.name)
+    if registry_cache:
+        result = cached_build(engine, request, label=s.project.name)
+    else:
+        result = measured_build(engine, request, label=s.project.name)
     ui.echo(step_table(result))
     ui.echo()
     ui.echo(ui.table(summary_rows(result), ["", ""], fmt="plain"))
