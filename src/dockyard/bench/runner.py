@@ -8,7 +8,10 @@ explicit permission. With buildx, every build of the run goes through a builder 
 own (:data:`BENCH_BUILDER`, docker-container driver), so that prune empties only that instance's cache
 and the user's default builder keeps its cache; the classic client has one cache per daemon, and the
 permission message says so. After the cold builds every variant is primed once (untimed) so that the
-following scenarios start from that variant's warm cache.
+following scenarios start from that variant's warm cache. The ``fresh`` scenario is a new CI runner
+that builds a new commit: before it each variant exports its registry cache (untimed), then the build
+cache is emptied, the variant's images removed, one file changed, and the build imports only that
+registry cache.
 """
 
 from __future__ import annotations
@@ -28,22 +31,32 @@ from pathlib import Path
 from dockyard import dockerfile as dockerfile_mod
 from dockyard import dockerignore, process
 from dockyard.bench import scenarios as edits
-from dockyard.bench.model import SCENARIOS, ContextSize, Environment, Measurements, Run, Variant
+from dockyard.bench.model import (
+    DEFAULT_SCENARIOS,
+    SCENARIOS,
+    ContextSize,
+    Environment,
+    Measurements,
+    Run,
+    Variant,
+)
 from dockyard.engine import BuildRequest, BuildResult, Engine
 from dockyard.engine import cli as docker_cli
 from dockyard.engine.builders import Buildx
+from dockyard.engine.cache import CachePlan, build_with_cache, plan_cache
 from dockyard.errors import ConfigError
 from dockyard.requirements import lock_command
 
 FLOOR = "floor"
 PRIME = "prime"
+EXPORT = "export"  # untimed: fill the registry cache the fresh scenario imports
 #: the buildx builder instance benchmarks run on, so a cold scenario never prunes the user's own builder
 BENCH_BUILDER = "dockyard-bench"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Options:
-    scenarios: tuple[str, ...] = SCENARIOS
+    scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
     runs: int = 3
     allow_prune: bool = False
     code_file: Path | None = None
@@ -61,7 +74,7 @@ class Step:
 
     @property
     def timed(self) -> bool:
-        return self.scenario != PRIME
+        return self.scenario not in (PRIME, EXPORT)
 
     def label(self, runs: int) -> str:
         return f"repeat {self.repeat + 1}/{runs} · {self.scenario} · {self.variant}"
@@ -90,17 +103,20 @@ def parse_scenarios(text: str) -> tuple[str, ...]:
 
 
 def plan(variants: Sequence[Variant], options: Options) -> list[Step]:
-    if "cold" in options.scenarios and not options.allow_prune:
+    emptying = [s for s in ("cold", "fresh") if s in options.scenarios]
+    if emptying and not options.allow_prune:
         raise ConfigError(
-            "the cold scenario empties the build cache: every cached layer and cache mount of the "
-            "builder (images are kept)",
-            hint="pass --allow-prune to agree, or leave cold out: --scenario noop,code,deps",
+            f"the {' and '.join(emptying)} scenario empties the build cache: every cached layer and "
+            "cache mount of the builder" + (" (images are kept)" if "fresh" not in emptying else ""),
+            hint="pass --allow-prune to agree, or leave it out: --scenario noop,code,deps",
         )
     if len({v.name for v in variants}) != len(variants) or not variants:
         raise ConfigError("give each --variant a distinct name (at least one variant)")
     steps: list[Step] = []
     for repeat in range(options.runs):
         for scenario in options.scenarios:
+            if scenario == "fresh":
+                steps += [Step(repeat=repeat, scenario=EXPORT, variant=v.name) for v in variants]
             steps += [Step(repeat=repeat, scenario=scenario, variant=v.name) for v in variants]
             if scenario == "cold":
                 steps += [Step(repeat=repeat, scenario=PRIME, variant=v.name) for v in variants]
@@ -250,7 +266,9 @@ class Runner:
                         result = self._floor(scratch, work, step)
                         floor[step.variant].append(result.wall_s)
                         floor_images.append(result.image_id)
-                    else:
+                    elif step.scenario == EXPORT:
+                        result = self._export(scratch)
+                        superseded.append(result.image_id)
                         result = self._build(scratch, step)
                         superseded.append(result.image_id)
                         image_bytes[step.variant] = result.image_bytes
@@ -276,20 +294,63 @@ class Runner:
     def _tags(self) -> list[str]:
         return [self.tag(v.name) for v in self.variants]
 
+    def _request(self, scratch: Scratch) -> BuildRequest:
+        return BuildRequest(
+            context=scratch.root,
+            dockerfile=scratch.dockerfile,
+            target=scratch.variant.target,
+            tags=(self.tag(scratch.variant.name),),
+        )
+
+    def cache_plan(self, scratch: Scratch) -> CachePlan:
+        """The variant's registry cache, in a repository of its own (``bench-VARIANT-PROJECT``)."""
+        return plan_cache(
+            dockerfile_mod.parse_file(scratch.dockerfile),
+            scratch.variant.target,
+            registry=self.engine.settings.registry,
+            project=f"bench-{scratch.variant.name}-{self.project.name}",
+            builder=self.engine.builder,
+        )
+
+    def _export(self, scratch: Scratch) -> BuildResult:
+        plan = self.cache_plan(scratch)
+        results = build_with_cache(
+            self.engine,
+            self._request(scratch),
+            plan,
+            export=True,
+            label=f"bench-{scratch.variant.name}-export",
+            on_step=self._on_step,
+        )
+        return results[-1]
+
+    def _fresh(self, scratch: Scratch, token: str) -> BuildResult:
+        """A new runner: no build cache, none of the variant's images; only the registry cache."""
+        plan = self.cache_plan(scratch)
+        docker_cli.prune_build_cache(self.engine.docker, builder=_instance(self.engine))
+        docker_cli.remove_images(self.engine.docker, [self.tag(scratch.variant.name), *plan.pushes()])
+        edits.change_code(scratch.root, scratch.code_file, token)
+        [result] = build_with_cache(
+            self.engine,
+            self._request(scratch),
+            plan,
+            export=False,
+            label=f"bench-{scratch.variant.name}-fresh",
+            on_step=self._on_step,
+        )
+        return result
+
     def _build(self, scratch: Scratch, step: Step) -> BuildResult:
         token = f"{step.repeat}-{uuid.uuid4().hex[:8]}"
+        if step.scenario == "fresh":
+            return self._fresh(scratch, token)
         if step.scenario == "cold":
             docker_cli.prune_build_cache(self.engine.docker, builder=_instance(self.engine))
         elif step.scenario == "code":
             edits.change_code(scratch.root, scratch.code_file, token)
         elif step.scenario == "deps":
             self._change_deps(scratch, step.repeat)
-        request = BuildRequest(
-            context=scratch.root,
-            dockerfile=scratch.dockerfile,
-            target=scratch.variant.target,
-            tags=(self.tag(scratch.variant.name),),
-        )
+        request = self._request(scratch)
         return self.engine.build(
             request, label=f"bench-{scratch.variant.name}-{step.scenario}", on_step=self._on_step
         )

@@ -9,7 +9,7 @@ from invoke.collection import Collection
 
 from dockyard import ui
 from dockyard.bench import report, results
-from dockyard.bench.model import SCENARIOS, Variant
+from dockyard.bench.model import DEFAULT_SCENARIOS, SCENARIOS, Variant
 from dockyard.bench.runner import Options, Runner, Step, bench_engine, parse_scenarios, parse_variant
 from dockyard.bench.scenarios import DEFAULT_PACKAGE
 from dockyard.config import Settings
@@ -39,7 +39,7 @@ def latest_path(s: Settings) -> Path:
 def run_benchmark(engine_in: Engine, variants: list[Variant], options: Options) -> dict[str, Any]:
     """Run with a live status line (which build, and an estimate of what is left)."""
     engine, cache_note = bench_engine(engine_in)
-    if "cold" in options.scenarios or engine is not engine_in:
+    if {"cold", "fresh"} & set(options.scenarios) or engine is not engine_in:
         ui.echo(f"build cache: {cache_note}")
     status = ui.StatusLine()
     where = {"text": ""}
@@ -70,7 +70,8 @@ def _minutes(seconds: float) -> str:
     help={
         "variant": "NAME=DOCKERFILE[:TARGET], repeatable; the first is the baseline "
         "(default: current=Dockerfile and, if present, optimized=docker/Dockerfile:runtime)",
-        "scenario": f"comma-separated scenarios from {','.join(SCENARIOS)} (default: all)",
+        "scenario": f"comma-separated scenarios from {','.join(SCENARIOS)} "
+        f"(default: {','.join(DEFAULT_SCENARIOS)}); fresh needs --allow-prune and the registry",
         "runs": "repeats per scenario (default: bench_runs setting, 3)",
         "allow_prune": "let the cold scenario empty the build cache (layers and cache mounts): with buildx "
         "only that of dockyard's own builder instance 'dockyard-bench', else the daemon's",
@@ -97,7 +98,7 @@ def run(
     s = settings(project, docker=docker, bench_runs=runs)
     variants = [parse_variant(v) for v in variant] if variant else default_variants(s)
     options = Options(
-        scenarios=parse_scenarios(scenario) if scenario else SCENARIOS,
+        scenarios=parse_scenarios(scenario) if scenario else DEFAULT_SCENARIOS,
         runs=s.bench_runs,
         allow_prune=allow_prune,
         code_file=Path(code_file) if code_file else None,
