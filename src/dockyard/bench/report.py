@@ -148,7 +148,7 @@ def _executed_lines(result: BenchResult) -> list[tuple[str, str, tuple[str, ...]
     return [
         (variant.name, scenario, measured.executed)
         for scenario in result.scenarios
-        if scenario not in ("cold", "fresh")
+        if scenario != "cold"
         for variant in result.variants
         if (measured := variant.scenarios.get(scenario)) and measured.executed
     ]
