@@ -269,6 +269,7 @@ class Runner:
                     elif step.scenario == EXPORT:
                         result = self._export(scratch)
                         superseded.append(result.image_id)
+                    else:
                         result = self._build(scratch, step)
                         superseded.append(result.image_id)
                         image_bytes[step.variant] = result.image_bytes
