@@ -184,9 +184,7 @@ class ProgressParser:
 
     def records(self) -> list[StepRecord]:
         return [
-            StepRecord(
-                s.id, s.name, s.kind, s.stage, s.status, s.cached, s.seconds, s.started, s.ended
-            )
+            StepRecord(s.id, s.name, s.kind, s.stage, s.status, s.cached, s.seconds, s.started, s.ended)
             for s in self.steps.values()
         ]
 

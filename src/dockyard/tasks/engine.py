@@ -66,37 +66,63 @@ def cached_build(engine: Engine, request: BuildRequest, *, label: str) -> BuildR
 
 
 @task(
+    iterable=["target"],
     help={
         "dockerfile": "Dockerfile to build, relative to the project (default: Dockerfile)",
-        "target": "build stage to stop at",
+        "target": "build stage to stop at; repeat it (or separate with commas) to build several "
+        "targets at once, with a timeline",
+        "jobs": "with several targets, how many build at once (default: all)",
+        "timeline": "with several targets, also draw the timeline as a PNG here (needs matplotlib)",
         "tag": "image name to tag the result with (default: <project>:dockyard)",
         "json": "also write the measurements as JSON to this file",
         "no_cache": "ignore the build cache (cache mounts are kept)",
         "registry_cache": "import the registry cache (the `registry` setting) and push it back: "
         "what a fresh CI runner needs",
-    }
+    },
 )
 def build(
     c: Any,
     project: str | None = None,
     dockerfile: str | None = None,
-    target: str | None = None,
+    target: list[str] | None = None,
     tag: str | None = None,
     json: str | None = None,
     no_cache: bool = False,
     docker: str | None = None,
     registry_cache: bool = False,
+    jobs: int = 0,
+    timeline: str | None = None,
 ) -> None:
     """Build the project with BuildKit and report each step: cached or executed, and its time."""
     s = settings(project, docker=docker)
     engine = Engine.connect(s)
+    targets = [t.strip() for spec in target or [] for t in spec.split(",") if t.strip()]
     request = BuildRequest(
         context=s.project,
         dockerfile=s.project / (dockerfile or "Dockerfile"),
-        target=target,
+        target=targets[0] if targets else None,
         tags=(tag or f"{s.project.name.lower()}:dockyard",),
         no_cache=no_cache,
     )
+    if len(targets) > 1:
+        from dockyard.engine.parallel import build_targets
+        from dockyard.phases.phase4 import targets_report
+        from dockyard.tasks._common import emit
+
+        status = ui.StatusLine()
+        try:
+            built = build_targets(
+                engine,
+                request,
+                targets,
+                jobs=jobs or len(targets),
+                name=s.project.name.lower(),
+                on_step=lambda step: status.update(describe_step(step)),
+            )
+        finally:
+            status.close()
+        emit(targets_report(built, png=Path(timeline) if timeline else None), json=json)
+        return
     if registry_cache:
         result = cached_build(engine, request, label=s.project.name)
     else:
