@@ -22,6 +22,7 @@ from dockyard.engine.cache import CACHE_MOUNTS_NOTE, build_with_cache, plan_cach
 from dockyard.engine.parallel import TargetsResult, build_targets, serial_targets
 from dockyard.errors import DockyardError
 from dockyard.phases.report import (
+    FileResult,
     Finding,
     Level,
     Measurement,
@@ -31,8 +32,12 @@ from dockyard.phases.report import (
     Table,
     no_progress,
 )
+from dockyard.render import templating
+from dockyard.render.writer import GeneratedFile, apply, plan_writes
 
 DOCKERFILE = "docker/Dockerfile"
+GUIDE = "docs/build-cache.md"
+SOURCE = "dockyard phase4"
 TARGETS = ("runtime", "test", "dev")
 _COPY_IGNORE = (".git", ".dockyard", ".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache")
 
@@ -43,6 +48,7 @@ class Options:
     jobs: int = len(TARGETS)
     #: push the registry cache of each target
     export_cache: bool = True
+    force: bool = False
     #: time serial against parallel builds of the targets on a scratch copy (three full builds)
     measure: bool = True
 
@@ -109,6 +115,43 @@ def registry_cache(ctx: Phase4) -> StepReport:
         tables=(Table.of("what a fresh runner imports", ["target", "stage", "cache", "ref"], rows),),
         findings=(Finding(level=Level.INFO, message=CACHE_MOUNTS_NOTE),),
         data={"mode": mode, "cache_from": cache_from},
+    )
+
+
+def cache_guide(ctx: Phase4) -> StepReport:
+    """Write docs/build-cache.md: what a fresh runner imports, and why cache mounts are not enough."""
+    parsed = dockerfile_mod.parse_file(ctx.dockerfile)
+    plans = {
+        t: plan_cache(
+            parsed,
+            t,
+            registry=ctx.settings.registry,
+            project=ctx.settings.project.name,
+            builder=ctx.engine.builder,
+        )
+        for t in ctx.options.targets
+    }
+    text = (
+        templating.environment()
+        .get_template("build-cache.md.j2")
+        .render(
+            registry=ctx.settings.registry,
+            mode=next(iter(plans.values())).mode,
+            driver=getattr(ctx.engine.builder, "driver", ""),
+            rows=[(t, *row) for t, plan in plans.items() for row in plan.rows()],
+            cache_from={t: plan.cache_from() for t, plan in plans.items()},
+            dockerfile=DOCKERFILE,
+        )
+    )
+    files: dict[Path | str, GeneratedFile] = {GUIDE: GeneratedFile(text, source=SOURCE)}
+    outcomes = apply(
+        plan_writes(ctx.settings.project, files, force=ctx.options.force, state_dir=ctx.settings.state_dir)
+    )
+    return StepReport(
+        name="cache guide",
+        status=Status.DONE,
+        summary=GUIDE,
+        files=tuple(FileResult(path=str(o.path), action=str(o.action), message=o.message) for o in outcomes),
     )
 
 
@@ -217,7 +260,7 @@ def _target_rows(built: TargetsResult) -> list[tuple[str, ...]]:
 
 
 #: Phase 4's steps, in order.
-STEPS: tuple[Step, ...] = (registry_cache, parallel_targets)
+STEPS: tuple[Step, ...] = (registry_cache, cache_guide, parallel_targets)
 
 
 def run(ctx: Phase4, steps: tuple[Step, ...] = STEPS) -> StepReport:
@@ -227,14 +270,9 @@ def run(ctx: Phase4, steps: tuple[Step, ...] = STEPS) -> StepReport:
         try:
             reports.append(step(ctx))
         except DockyardError as exc:
-            title = (step.__doc__ or step.__name__).splitlines()[0]
-            reports.append(
-                StepReport(
-                    name=step.__name__.replace("_", " "),
-                    status=Status.FAILED,
-                    summary=f"{title}: {exc.message}",
-                )
-            )
+            hint = (Finding(level=Level.ERROR, message=exc.hint),) if exc.hint else ()
+            name = step.__name__.replace("_", " ")
+            reports.append(StepReport(name=name, status=Status.FAILED, summary=exc.message, findings=hint))
     failed = [r for r in reports if r.status is Status.FAILED]
     return StepReport(
         name="phase4",

@@ -30,12 +30,13 @@ def phase4(
     measure: bool = True,
     json: str | None = None,
     verbose: bool = False,
+    force: bool = False,
 ) -> None:
     """Push the registry cache a fresh CI runner imports; build targets in parallel, with a timeline."""
     s = settings(project, docker=docker)
     targets = tuple(t.strip() for t in target.split(",") if t.strip()) if target else phase.TARGETS
     options = phase.Options(
-        targets=targets, jobs=jobs or len(targets), export_cache=cache_export, measure=measure
+        targets=targets, jobs=jobs or len(targets), export_cache=cache_export, measure=measure, force=force
     )
     status = ui.StatusLine()
     try:
