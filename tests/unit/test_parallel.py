@@ -46,3 +46,30 @@ def test_target_tags_follow_the_requested_tag(tmp_path: Path) -> None:
     assert target_tags(BuildRequest(context=tmp_path, tags=("localhost:5000/app",)), ["dev"], "x") == {
         "dev": "localhost:5000/app-dev:latest"
     }
+
+
+def test_compose_builds_every_service_bounded(tmp_path: Path) -> None:
+    from dockyard.engine.parallel import compose_build_argv, compose_build_env
+
+    argv = compose_build_argv("docker", [tmp_path / "compose.yaml"])
+    assert argv == [
+        "docker",
+        "compose",
+        "--file",
+        str(tmp_path / "compose.yaml"),
+        "--progress",
+        "plain",
+        "build",
+    ]
+    assert compose_build_env(2)["COMPOSE_PARALLEL_LIMIT"] == "2"
+
+
+def test_compose_progress_gives_a_timeline_per_service(data_dir: Path) -> None:
+    from dockyard.engine.progress import ProgressParser
+    from dockyard.engine.timeline import spans_of, timeline
+
+    parser = ProgressParser()
+    for index, line in enumerate((data_dir / "engine" / "compose-cold.log").read_text().splitlines()):
+        parser.feed(line, at=index * 0.1)
+    line = timeline(spans_of(parser.records()))
+    assert {s.target for s in line.spans} == {"app"} and line.critical

@@ -19,7 +19,7 @@ from dockyard.engine import BuildRequest, Engine
 from dockyard.engine import cli as docker_cli
 from dockyard.engine import timeline as tl
 from dockyard.engine.cache import CACHE_MOUNTS_NOTE, build_with_cache, plan_cache
-from dockyard.engine.parallel import TargetsResult, build_targets, serial_targets
+from dockyard.engine.parallel import TargetsResult, build_targets, compose_build, serial_targets
 from dockyard.errors import DockyardError
 from dockyard.phases.report import (
     FileResult,
@@ -36,6 +36,7 @@ from dockyard.render import templating
 from dockyard.render.writer import GeneratedFile, apply, plan_writes
 
 DOCKERFILE = "docker/Dockerfile"
+COMPOSE_FILE = "docker/compose.yaml"
 GUIDE = "docs/build-cache.md"
 SOURCE = "dockyard phase4"
 TARGETS = ("runtime", "test", "dev")
@@ -224,6 +225,25 @@ def parallel_targets(ctx: Phase4) -> StepReport:
     )
 
 
+def compose_services(ctx: Phase4) -> StepReport:
+    """Build the compose file's services, in parallel up to the job bound, with their timeline."""
+    name = "compose build"
+    file = ctx.settings.path(COMPOSE_FILE)
+    if not file.is_file():
+        return StepReport(name=name, status=Status.SKIPPED, summary=f"no {COMPOSE_FILE} (phase 3 writes it)")
+    ctx.progress(f"docker compose build (COMPOSE_PARALLEL_LIMIT={ctx.options.jobs})")
+    wall, line = compose_build(ctx.engine, [file], jobs=ctx.options.jobs)
+    services = sorted({s.target for s in line.spans if s.target})
+    return StepReport(
+        name=name,
+        status=Status.DONE,
+        summary=f"{len(services)} service(s) ({', '.join(services) or '-'}) built in {wall:.1f}s; "
+        f"compose builds services in parallel, at most {ctx.options.jobs} at once (COMPOSE_PARALLEL_LIMIT)",
+        tables=timeline_tables(line, "compose build"),
+        measurements=(Measurement(name="compose build", value=round(wall, 2), unit="s"),),
+    )
+
+
 def measure_serial_parallel(ctx: Phase4) -> tuple[TargetsResult, TargetsResult]:
     """Serial, then parallel, each on a copy no cache knows; a first untimed copy warms cache mounts."""
     work = Path(tempfile.mkdtemp(prefix="dockyard-phase4-"))
@@ -260,7 +280,7 @@ def _target_rows(built: TargetsResult) -> list[tuple[str, ...]]:
 
 
 #: Phase 4's steps, in order.
-STEPS: tuple[Step, ...] = (registry_cache, cache_guide, parallel_targets)
+STEPS: tuple[Step, ...] = (registry_cache, cache_guide, parallel_targets, compose_services)
 
 
 def run(ctx: Phase4, steps: tuple[Step, ...] = STEPS) -> StepReport:
