@@ -12,6 +12,7 @@ from dockyard.tasks.engine import doctor
 from dockyard.tasks.phase1 import all_ as phase1
 from dockyard.tasks.phase2 import phase2
 from dockyard.tasks.phase3 import phase3
+from dockyard.tasks.phase4 import phase4
 
 
 @task(
@@ -39,3 +40,5 @@ def demo(c: Any, example: str | None = None, runs: int = 3, docker: str | None =
     phase2(c, project=str(work), docker=docker, runs=max(2, runs - 1))
     ui.echo("\n######## phase 3: the development loop")
     phase3(c, project=str(work), docker=docker)
+    ui.echo("\n######## phase 4: the registry cache, parallel targets and their timeline")
+    phase4(c, project=str(work), docker=docker)
