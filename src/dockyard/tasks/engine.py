@@ -36,8 +36,8 @@ def measured_build(engine: Engine, request: BuildRequest, *, label: str) -> Buil
         status.close()
 
 
-def cached_build(engine: Engine, request: BuildRequest, *, label: str) -> BuildResult:
-    """Build through the registry cache, pushing it back; show the plan first."""
+def cached_build(engine: Engine, request: BuildRequest, *, label: str, push: bool = True) -> BuildResult:
+    """Build through the registry cache, pushing it back unless told not to; show the plan first."""
     from dockyard import dockerfile as dockerfile_mod
     from dockyard.engine.cache import build_with_cache, plan_cache
 
@@ -56,7 +56,7 @@ def cached_build(engine: Engine, request: BuildRequest, *, label: str) -> BuildR
             engine,
             request,
             plan,
-            export=True,
+            export=push,
             label=label,
             on_step=lambda step: status.update(describe_step(step)),
         )
@@ -78,6 +78,8 @@ def cached_build(engine: Engine, request: BuildRequest, *, label: str) -> BuildR
         "no_cache": "ignore the build cache (cache mounts are kept)",
         "registry_cache": "import the registry cache (the `registry` setting) and push it back: "
         "what a fresh CI runner needs",
+        "push_cache": "with --registry-cache, push the cache back (default: yes; --no-push-cache only "
+        "imports, for runners that must not write, such as pull requests)",
     },
 )
 def build(
@@ -90,6 +92,7 @@ def build(
     no_cache: bool = False,
     docker: str | None = None,
     registry_cache: bool = False,
+    push_cache: bool = True,
     jobs: int = 0,
     timeline: str | None = None,
 ) -> None:
@@ -124,7 +127,7 @@ def build(
         emit(targets_report(built, png=Path(timeline) if timeline else None), json=json)
         return
     if registry_cache:
-        result = cached_build(engine, request, label=s.project.name)
+        result = cached_build(engine, request, label=s.project.name, push=push_cache)
     else:
         result = measured_build(engine, request, label=s.project.name)
     ui.echo(step_table(result))
