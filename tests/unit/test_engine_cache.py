@@ -103,3 +103,16 @@ def test_unknown_target_names_the_stages(generated: dockerfile.Dockerfile) -> No
 
 def test_cache_repository_is_a_valid_name() -> None:
     assert cache_repository("localhost:5000", "My_Project!") == "localhost:5000/dockyard-cache/my_project"
+
+
+def test_evicting_a_token_takes_its_records_and_their_descendants_leaves_first(data_dir: Path) -> None:
+    from dockyard.engine.cli import parse_build_cache, records_to_evict
+
+    records = parse_build_cache((data_dir / "engine" / "build-cache-df.json").read_text())
+    assert len(records) == 4 and records[0].description == "fileop target"
+    # the middle record's description names nothing; take the chain from its parent down
+    ids = records_to_evict(records, "fileop target")
+    assert ids == ["g51goz3yvoya0nnn7eae0b75x", "s8cid1jyp57jd161nsittrcaf", "14dfmo3xljyjz2kmwn9idagqe"]
+    assert records_to_evict(records, "pip install '.[dev]'") == ["g51goz3yvoya0nnn7eae0b75x"]
+    assert records_to_evict(records, "not there") == []
+    assert parse_build_cache("null") == [] and parse_build_cache("") == []
