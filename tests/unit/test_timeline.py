@@ -92,3 +92,14 @@ def test_chart_png_or_table_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     assert not tl.chart_png(line, tmp_path / "none.png")
     assert not (tmp_path / "none.png").exists()
+
+
+def test_a_step_concurrent_builds_shared_counts_once() -> None:
+    shared = RECORDS[:1]
+    spans = tl.spans_of(shared, target="runtime") + tl.spans_of(shared, target="test", offset=0.1)
+    spans += tl.spans_of(RECORDS[1:2], target="test")
+    line = tl.timeline(spans)
+    assert [(s.target, s.stage) for s in line.spans] == [("runtime+test", "base"), ("test", "builder")]
+    # the same step far apart in time is two runs, not one
+    apart = tl.spans_of(shared, target="runtime") + tl.spans_of(shared, target="test", offset=5.0)
+    assert len(tl.timeline(apart).spans) == 2

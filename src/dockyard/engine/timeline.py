@@ -113,8 +113,34 @@ def critical_path(spans: Sequence[Span]) -> tuple[Span, ...]:
     return tuple(reversed(chain))
 
 
+def merge_shared(spans: Sequence[Span]) -> list[Span]:
+    """One span for a step that concurrent builds shared: BuildKit ran it once and reported it to each.
+
+    Same stage and step, started and ended within :data:`SLACK_S` of each other: the targets are joined.
+    """
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        for index, seen in enumerate(merged):
+            if (
+                seen.stage == span.stage
+                and seen.name == span.name
+                and span.target not in seen.target.split("+")
+                and abs(seen.start - span.start) <= SLACK_S * 2
+                and abs(seen.end - span.end) <= SLACK_S * 2
+            ):
+                target = f"{seen.target}+{span.target}"
+                end = max(seen.end, span.end)
+                merged[index] = Span(
+                    target, seen.stage, seen.name, seen.start, end, seen.cached and span.cached
+                )
+                break
+        else:
+            merged.append(span)
+    return merged
+
+
 def timeline(spans: Iterable[Span]) -> Timeline:
-    ordered = tuple(sorted(spans, key=lambda s: (s.start, s.end)))
+    ordered = tuple(sorted(merge_shared(list(spans)), key=lambda s: (s.start, s.end)))
     origin = min((s.start for s in ordered), default=0.0)
     shifted = tuple(
         Span(s.target, s.stage, s.name, s.start - origin, s.end - origin, s.cached) for s in ordered
