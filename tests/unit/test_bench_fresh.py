@@ -69,7 +69,8 @@ def test_fresh_exports_then_builds_from_the_registry_cache_alone(
     assert pushes == [f"/usr/bin/docker push --quiet {repo}:stage-{s}" for s in ("builder", "runtime")]
     prune = next(i for i, c in enumerate(calls) if "builder prune" in c)
     assert prune > calls.index(pushes[-1])  # the cache is emptied after it was exported
-    removed = next(c for c in calls[prune:] if " image rm " in c)
+    last_push = calls.index(pushes[-1])
+    removed = next(c for c in calls[last_push:prune] if " image rm " in c)
     assert "dockyard-bench/svc:opt" in removed and f"{repo}:stage-builder" in removed
     fresh = next(c for c in calls[prune:] if c.startswith("/usr/bin/docker build "))
     assert f"--cache-from {repo}:stage-builder --cache-from {repo}:stage-runtime" in fresh

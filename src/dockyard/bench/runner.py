@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -237,6 +237,9 @@ class Runner:
     options: Options
     on_progress: Progress | None = None
     on_build_step: Callable[[str], None] | None = None
+    #: every image this run made (and the variants' images it found): the fresh scenario removes them
+    made: list[str] = field(default_factory=list, init=False)
+    _copies: list[Scratch] = field(default_factory=list, init=False)
 
     def tag(self, variant: str) -> str:
         name = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.project.name.lower())
@@ -250,11 +253,13 @@ class Runner:
         floor_images: list[str] = []
         durations: list[float] = []
         # Each build moves a variant's tag and leaves the image it named dangling: gather them all.
-        superseded = [i.id for i in docker_cli.inspect_images(self.engine.docker, self._tags())]
+        superseded = self.made
+        superseded += [i.id for i in docker_cli.inspect_images(self.engine.docker, self._tags())]
         work = Path(tempfile.mkdtemp(prefix="dockyard-bench-"))
         try:
             with scratch_copies(self.project, self.variants, self.options, work / "copies") as copies:
                 by_name = {c.variant.name: c for c in copies}
+                self._copies = copies
                 context = {c.variant.name: self._context(c) for c in copies}
                 for index, step in enumerate(steps):
                     if self.on_progress:
@@ -326,10 +331,14 @@ class Runner:
         return results[-1]
 
     def _fresh(self, scratch: Scratch, token: str) -> BuildResult:
-        """A new runner: no build cache, none of the variant's images; only the registry cache."""
+        """A new runner: no build cache, none of the images this run made; only the registry cache."""
         plan = self.cache_plan(scratch)
-        docker_cli.prune_build_cache(self.engine.docker, builder=_instance(self.engine))
-        docker_cli.remove_images(self.engine.docker, [self.tag(scratch.variant.name), *plan.pushes()])
+        docker = self.engine.docker
+        # No image of this run may stay: a layer any of them holds would spare the build its download.
+        pushed = [ref for c in self._copies for ref in self.cache_plan(c).pushes()]
+        docker_cli.remove_images(docker, [*self._tags(), *pushed])
+        docker_cli.remove_dangling(docker, self.made)
+        docker_cli.prune_build_cache(docker, builder=_instance(self.engine))
         edits.change_code(scratch.root, scratch.code_file, token)
         [result] = build_with_cache(
             self.engine,
