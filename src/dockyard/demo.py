@@ -12,7 +12,7 @@ from pathlib import Path
 from dockyard import config, process
 from dockyard.errors import ConfigError
 from dockyard.layout import DEMO_SCRATCH, bundled_example, repo_root
-from dockyard.phases import phase1, phase2, phase3
+from dockyard.phases import phase1, phase2, phase3, phase4
 from dockyard.phases.doctor import doctor
 from dockyard.phases.report import Progress, Status, StepReport, no_progress
 
@@ -65,6 +65,7 @@ def run(
         ("phase1", lambda: phase1.run(config.load(work, {**flags, "bench_runs": runs}), progress=progress)),
         ("phase2", lambda: phase2.run(config.load(work, flags), runs=max(2, runs - 1), progress=progress)),
         ("phase3", lambda: phase3.run(config.load(work, flags), progress=progress)),
+        ("phase4", lambda: phase4.run_phase(config.load(work, flags), progress=progress)),
     ]
     for name, step in chain:
         progress(name)

@@ -23,6 +23,14 @@ from dockyard.errors import DockyardError
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "inference-service"
 BASE_IMAGE = "python:3.11-slim"
+#: A docker config directory whose cli-plugins hold buildx (.ci/provision-buildx puts it there), so
+#: the buildx path is tested without making it every test's default.
+BUILDX_CONFIG = Path(
+    os.environ.get("TEST_BUILDX_CONFIG")
+    or Path(os.environ.get("CI_STATE_DIR", "/var/lib/dockyard-ci")) / "buildx-config"
+)
+#: The classic client: Engine 20.10's own CLI, which builds with BuildKit natively.
+CLASSIC_DOCKER = os.environ.get("TEST_CLASSIC_DOCKER", "/usr/bin/docker")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,6 +64,29 @@ def engine(request: pytest.FixtureRequest) -> Engine:
             pytest.fail(message)
         pytest.skip(message)
     return eng
+
+
+@pytest.fixture(params=["classic", "buildx"])
+def both_engines(request: pytest.FixtureRequest, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """The test runs twice: with the classic 20.10 client and with buildx (its docker driver).
+
+    The buildx run sets DOCKER_CONFIG for the test, so every docker command it starts (the CLI
+    too) finds the plugin; nothing outside the test sees it.
+    """
+    if request.param == "classic":
+        settings = config.load(ROOT, {"docker": CLASSIC_DOCKER, "builder": "buildkit"})
+    else:
+        if not (BUILDX_CONFIG / "cli-plugins" / "docker-buildx").is_file():
+            message = f"no buildx plugin in {BUILDX_CONFIG}/cli-plugins; run .ci/provision"
+            if _required(request):
+                pytest.fail(message)
+            pytest.skip(message)
+        monkeypatch.setenv("DOCKER_CONFIG", str(BUILDX_CONFIG))
+        settings = config.load(ROOT, {"docker": "docker", "builder": "buildx"})
+    try:
+        return Engine.connect(settings)
+    except DockyardError as exc:
+        pytest.fail(f"{request.param}: cannot build here:\n{exc.render()}")
 
 
 @pytest.fixture(scope="session")

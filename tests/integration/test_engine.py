@@ -18,11 +18,14 @@ from tests.integration.conftest import dockyard_cli
 DATA = Path(__file__).resolve().parents[1] / "data" / "engine"
 
 
-def test_doctor_passes_and_names_its_builder(engine: Engine) -> None:
-    result = dockyard_cli("doctor")
+def test_doctor_passes_and_names_its_builder(both_engines: Engine) -> None:
+    engine = both_engines
+    result = dockyard_cli("doctor", "--docker", engine.docker)
     assert result.returncode == 0, result.stderr
     assert "builder" in result.stdout
     assert f"BuildKit builds will use `{engine.caps.builder}`" in result.stdout
+    if engine.caps.builder == "buildx":
+        assert engine.caps.buildx_driver == "docker" and "(docker driver)" in result.stdout
 
 
 def test_doctor_fails_when_the_daemon_does_not_answer(engine: Engine, tmp_path: Path) -> None:
@@ -62,12 +65,14 @@ def _has_buildx(docker: str) -> bool:
 
 
 def test_build_writes_json_and_second_run_is_all_cached(
-    engine: Engine, session_example: Path, tmp_path: Path, unique_tag: str
+    both_engines: Engine, session_example: Path, tmp_path: Path, unique_tag: str
 ) -> None:
+    docker = both_engines.docker
     first = tmp_path / "first.json"
     result = dockyard_cli(
-        "build", "--project", str(session_example), "--tag", unique_tag, "--json", str(first)
-    )
+        "build", "--project", str(session_example), "--tag", unique_tag, "--json", str(first),
+        "--docker", docker,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads(first.read_text())["data"]  # the build step's report; its data is the build
     assert {"wall_s", "steps", "cache_hit_ratio", "image_id", "image_bytes"} <= set(data)
@@ -78,14 +83,16 @@ def test_build_writes_json_and_second_run_is_all_cached(
 
     second = tmp_path / "second.json"
     again = dockyard_cli(
-        "build", "--project", str(session_example), "--tag", unique_tag, "--json", str(second)
-    )
+        "build", "--project", str(session_example), "--tag", unique_tag, "--json", str(second),
+        "--docker", docker,
+    )  # fmt: skip
     assert again.returncode == 0, again.stderr[-3000:]
     redo = json.loads(second.read_text())
     instructions = [s for s in redo["steps"] if s["kind"] == "instruction"]
     assert instructions and all(s["cached"] for s in instructions)
     assert redo["cache_hit_ratio"] == 1.0
     assert redo["image_id"] == data["image_id"]
+    assert data["builder"] == both_engines.builder.name
 
 
 def test_container_from_the_built_image_serves(
@@ -118,7 +125,8 @@ def test_container_from_the_built_image_serves(
         subprocess.run([docker, "rm", "-f", name], capture_output=True, check=False)
 
 
-def test_failed_build_names_the_step_and_keeps_the_log(engine: Engine, tmp_path: Path) -> None:
+def test_failed_build_names_the_step_and_keeps_the_log(both_engines: Engine, tmp_path: Path) -> None:
+    engine = both_engines
     (tmp_path / "app.py").write_text("print('hi')\n")
     shutil.copy(DATA / "Dockerfile.fail", tmp_path / "Dockerfile")
     with pytest.raises(BuildFailed) as caught:
@@ -129,6 +137,6 @@ def test_failed_build_names_the_step_and_keeps_the_log(engine: Engine, tmp_path:
     log = Path(error.hint.removeprefix("full log: ")) if error.hint else None
     assert log is not None and log.is_file() and "step-one" in log.read_text()
 
-    cli = dockyard_cli("build", "--project", str(tmp_path))
+    cli = dockyard_cli("build", "--project", str(tmp_path), "--docker", engine.docker)
     assert cli.returncode == 6
     assert "build failed at step" in cli.stderr and "Traceback" not in cli.stderr

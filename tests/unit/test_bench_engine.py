@@ -32,8 +32,11 @@ def test_buildx_gets_a_builder_instance_of_its_own_created_once(
     tmp_path: Path, fake_process: FakeProcess
 ) -> None:
     fake_process.on(
-        ["/usr/bin/docker", "buildx", "inspect", BENCH_BUILDER], returncode=1, stderr="no builder"
+        ["/usr/bin/docker", "buildx", "inspect", "--bootstrap", BENCH_BUILDER],
+        returncode=1,
+        stderr="no builder",
     )
+    fake_process.on(["/usr/bin/docker", "buildx", "rm"], returncode=1, stderr="no builder")
     fake_process.on(["/usr/bin/docker", "buildx", "create"])
     chosen, note = bench_engine(engine(tmp_path, Buildx()))
     assert fake_process.calls[-1] == (
@@ -43,11 +46,38 @@ def test_buildx_gets_a_builder_instance_of_its_own_created_once(
     assert "created now" in note and "only its cache" in note
     argv = chosen.builder.argv(chosen.docker, BuildRequest(context=tmp_path))
     assert argv[:6] == ["/usr/bin/docker", "buildx", "build", "--load", "--builder", BENCH_BUILDER]
+    assert chosen.builder.exports_cache
 
-    fake_process.on(["/usr/bin/docker", "buildx", "inspect", BENCH_BUILDER])
+    fake_process.on(["/usr/bin/docker", "buildx", "inspect", "--bootstrap", BENCH_BUILDER])
     _, again = bench_engine(engine(tmp_path, Buildx()))
     assert "reused" in again
-    assert [c for c in fake_process.calls if c[2] == "create"] == [fake_process.calls[1]]
+    assert len([c for c in fake_process.calls if c[2] == "create"]) == 1
+
+
+# What buildx 0.13.1 printed here when the moby/buildkit image could not be pulled.
+PULL_FAILED = (
+    'ERROR: Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: '
+    "lookup registry-1.docker.io on 10.255.255.53:53: no such host"
+)
+
+
+def test_docker_container_driver_that_cannot_start_falls_back_to_the_docker_driver(
+    tmp_path: Path, fake_process: FakeProcess
+) -> None:
+    fake_process.on(
+        ["/usr/bin/docker", "buildx", "inspect", "--bootstrap"], returncode=1, stderr="no builder"
+    )
+    fake_process.on(["/usr/bin/docker", "buildx", "rm"])
+    fake_process.on(["/usr/bin/docker", "buildx", "create"], returncode=1, stderr=PULL_FAILED)
+    default = engine(tmp_path, Buildx())
+    chosen, note = bench_engine(default)
+    assert chosen is default and not chosen.builder.exports_cache
+    assert "could not start" in note and "registry-1.docker.io" in note
+    assert "falling back to buildx's docker driver" in note and "whole build cache" in note
+    # the half-made instance is removed, so the next run does not find a builder that cannot boot
+    assert fake_process.calls[-1] == ("/usr/bin/docker", "buildx", "rm", BENCH_BUILDER)
+    argv = chosen.builder.argv(chosen.docker, BuildRequest(context=tmp_path))
+    assert "--builder" not in argv
 
 
 def test_an_instance_the_user_chose_is_kept(tmp_path: Path, fake_process: FakeProcess) -> None:

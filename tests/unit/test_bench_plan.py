@@ -51,6 +51,35 @@ def test_plan_interleaves_variants_and_primes_after_cold() -> None:
     assert sum(1 for s in steps if s.timed and s.scenario != "floor") == 16
 
 
+def test_fresh_needs_permission_and_exports_the_registry_cache_first() -> None:
+    with pytest.raises(ConfigError, match="fresh scenario empties the build cache"):
+        plan([A], Options(scenarios=("fresh",), runs=1))
+    steps = plan([A, B], Options(scenarios=("cold", "code", "fresh"), runs=1, allow_prune=True))
+    assert [(s.scenario, s.variant) for s in steps] == [
+        ("cold", "naive"), ("cold", "opt"),
+        ("prime", "naive"), ("prime", "opt"),
+        ("code", "naive"), ("code", "opt"),
+        ("floor", "naive"), ("floor", "opt"),
+        ("export", "naive"), ("export", "opt"),
+        ("fresh", "naive"), ("fresh", "opt"),
+    ]  # fmt: skip
+    assert [s.scenario for s in steps if s.timed] == [
+        "cold",
+        "cold",
+        "code",
+        "code",
+        "floor",
+        "floor",
+        "fresh",
+        "fresh",
+    ]
+
+
+def test_fresh_is_not_measured_unless_asked() -> None:
+    assert "fresh" not in Options().scenarios
+    assert parse_scenarios("fresh,cold") == ("cold", "fresh")
+
+
 def test_plan_without_cold_primes_once_and_still_measures_the_floor() -> None:
     steps = plan([A], Options(scenarios=("noop",), runs=3))
     assert [(s.repeat, s.scenario) for s in steps] == [

@@ -72,3 +72,29 @@ def test_daemon_down(fake_docker, data_dir: Path, tmp_path: Path) -> None:  # ty
     assert not caps.can_build
     [problem] = caps.problems()
     assert problem.startswith("daemon: not answering (Cannot connect to the Docker daemon")
+
+
+def test_cli_28_with_buildx_on_engine_20_10_uses_the_docker_driver(
+    fake_docker, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    engine = data_dir / "engine"
+    fake_docker.on(["/usr/bin/docker", "version"], stdout=(engine / "version-28-buildx.json").read_text())
+    fake_docker.on(
+        ["/usr/bin/docker", "buildx", "version"], stdout=(engine / "buildx-version.txt").read_text()
+    )
+    fake_docker.on(
+        ["/usr/bin/docker", "buildx", "inspect"], stdout=(engine / "buildx-inspect-docker.txt").read_text()
+    )
+    caps = probe(config.load(tmp_path, {"docker": "/usr/bin/docker"}, environ={}))
+    assert caps.builder == "buildx" and caps.buildx_version == "0.13.1+ds1"
+    assert caps.buildx_driver == "docker"
+    assert ("builder", "buildx 0.13.1+ds1 (docker driver)") in caps.rows()
+    builder = require_builder(caps)
+    assert builder.name == "buildx" and not builder.exports_cache
+
+
+def test_parse_buildx_driver() -> None:
+    from dockyard.engine.probe import parse_buildx_driver
+
+    assert parse_buildx_driver("Name:   x\nDriver: docker-container\n") == "docker-container"
+    assert parse_buildx_driver("Name: x\n") is None

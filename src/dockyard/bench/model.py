@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Scenario names, in the order they run within a repeat.
-SCENARIOS = ("cold", "noop", "code", "deps")
+SCENARIOS = ("cold", "noop", "code", "deps", "fresh")
+#: What ``bench`` measures unless told: ``fresh`` needs a registry and an emptied cache.
+DEFAULT_SCENARIOS = ("cold", "noop", "code", "deps")
 
 
 @dataclass(frozen=True, kw_only=True)

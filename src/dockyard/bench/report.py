@@ -23,6 +23,7 @@ SCENARIO_TITLES = {
     "noop": "no-op: rebuild with nothing changed",
     "code": "code: one source file changed",
     "deps": "deps: one requirement added",
+    "fresh": "fresh: a new runner (empty cache, no images) with only the registry cache, one file changed",
 }
 #: medians within this factor of the baseline's are reported as "same"
 _SAME = 1.05
@@ -282,6 +283,7 @@ _GROUP_LABELS = {
     "noop": "noop\n(nothing changed)",
     "code": "code\n(1 file changed)",
     "deps": "deps\n(1 requirement added)",
+    "fresh": "fresh runner\n(registry cache)",
     "floor": "floor\n(1-file COPY)",
 }
 

@@ -12,29 +12,39 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dockyard import dockerfile as dockerfile_mod
 from dockyard import dockerignore, process
 from dockyard.bench import scenarios as edits
-from dockyard.bench.model import SCENARIOS, ContextSize, Environment, Measurements, Run, Variant
+from dockyard.bench.model import (
+    DEFAULT_SCENARIOS,
+    SCENARIOS,
+    ContextSize,
+    Environment,
+    Measurements,
+    Run,
+    Variant,
+)
 from dockyard.engine import BuildRequest, BuildResult, Engine
 from dockyard.engine import cli as docker_cli
 from dockyard.engine.builders import Buildx
+from dockyard.engine.cache import CachePlan, build_with_cache, plan_cache
 from dockyard.errors import ConfigError
 from dockyard.requirements import lock_command
 
 FLOOR = "floor"
 PRIME = "prime"
+EXPORT = "export"  # untimed: fill the registry cache the fresh scenario imports
 #: the buildx builder instance benchmarks run on, so a cold scenario never prunes the user's own builder
 BENCH_BUILDER = "dockyard-bench"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Options:
-    scenarios: tuple[str, ...] = SCENARIOS
+    scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
     runs: int = 3
     allow_prune: bool = False
     code_file: Path | None = None
@@ -52,7 +62,7 @@ class Step:
 
     @property
     def timed(self) -> bool:
-        return self.scenario != PRIME
+        return self.scenario not in (PRIME, EXPORT)
 
     def label(self, runs: int) -> str:
         return f"repeat {self.repeat + 1}/{runs} · {self.scenario} · {self.variant}"
@@ -81,17 +91,20 @@ def parse_scenarios(text: str) -> tuple[str, ...]:
 
 
 def plan(variants: Sequence[Variant], options: Options) -> list[Step]:
-    if "cold" in options.scenarios and not options.allow_prune:
+    emptying = [s for s in ("cold", "fresh") if s in options.scenarios]
+    if emptying and not options.allow_prune:
         raise ConfigError(
-            "the cold scenario empties the build cache: every cached layer and cache mount of the "
-            "builder (images are kept)",
-            hint="pass --allow-prune to agree, or leave cold out: --scenario noop,code,deps",
+            f"the {' and '.join(emptying)} scenario empties the build cache: every cached layer and "
+            "cache mount of the builder" + (" (images are kept)" if "fresh" not in emptying else ""),
+            hint="pass --allow-prune to agree, or leave it out: --scenario noop,code,deps",
         )
     if len({v.name for v in variants}) != len(variants) or not variants:
         raise ConfigError("give each --variant a distinct name (at least one variant)")
     steps: list[Step] = []
     for repeat in range(options.runs):
         for scenario in options.scenarios:
+            if scenario == "fresh":
+                steps += [Step(repeat=repeat, scenario=EXPORT, variant=v.name) for v in variants]
             steps += [Step(repeat=repeat, scenario=scenario, variant=v.name) for v in variants]
             if scenario == "cold":
                 steps += [Step(repeat=repeat, scenario=PRIME, variant=v.name) for v in variants]
@@ -107,20 +120,30 @@ def plan(variants: Sequence[Variant], options: Options) -> list[Step]:
 def bench_engine(engine: Engine) -> tuple[Engine, str]:
     """The engine a benchmark builds through, and a sentence saying whose build cache ``cold`` empties.
 
-    With buildx that is a builder instance of dockyard's own (created on first use); with the classic
-    client there is only the daemon's cache.
+    With buildx that is a docker-container builder instance of dockyard's own (created on first use).
+    When that driver cannot start (its moby/buildkit image cannot be pulled), the run falls back to
+    buildx's docker driver and says so: then, as with the classic client, there is only the daemon's
+    cache.
     """
     builder = engine.builder
     if isinstance(builder, Buildx):
-        if builder.instance is None:
-            created = docker_cli.ensure_buildx_instance(engine.docker, BENCH_BUILDER)
-            builder = replace(builder, instance=BENCH_BUILDER)
-            engine = replace(engine, builder=builder)
-            how = "created now" if created else "reused"
-        else:
-            how = "chosen by you"
+        if builder.instance is not None:
+            return engine, (
+                f"buildx builder instance {builder.instance!r} (chosen by you); "
+                "a cold build empties only its cache"
+            )
+        start = docker_cli.start_buildx_instance(engine.docker, BENCH_BUILDER)
+        if start.running:
+            chosen = replace(builder, instance=BENCH_BUILDER, driver="docker-container")
+            how = "created now" if start.created else "reused"
+            return replace(engine, builder=chosen), (
+                f"buildx builder instance {BENCH_BUILDER!r} ({how}); a cold build empties only its cache"
+            )
         return engine, (
-            f"buildx builder instance {builder.instance!r} ({how}); a cold build empties only its cache"
+            f"the docker-container driver could not start a builder of dockyard's own ({start.error}); "
+            f"falling back to buildx's {builder.driver} driver, the daemon's BuildKit: a cold build empties "
+            "the daemon's whole build cache, every cached layer and cache mount of every project on "
+            "this daemon (images are kept)"
         )
     return engine, (
         "the daemon's BuildKit cache (no buildx here, so no separate builder instance); a cold build "
@@ -202,6 +225,9 @@ class Runner:
     options: Options
     on_progress: Progress | None = None
     on_build_step: Callable[[str], None] | None = None
+    #: every image this run made (and the variants' images it found): the fresh scenario removes them
+    made: list[str] = field(default_factory=list, init=False)
+    _copies: list[Scratch] = field(default_factory=list, init=False)
 
     def tag(self, variant: str) -> str:
         name = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.project.name.lower())
@@ -215,11 +241,13 @@ class Runner:
         floor_images: list[str] = []
         durations: list[float] = []
         # Each build moves a variant's tag and leaves the image it named dangling: gather them all.
-        superseded = [i.id for i in docker_cli.inspect_images(self.engine.docker, self._tags())]
+        superseded = self.made
+        superseded += [i.id for i in docker_cli.inspect_images(self.engine.docker, self._tags())]
         work = Path(tempfile.mkdtemp(prefix="dockyard-bench-"))
         try:
             with scratch_copies(self.project, self.variants, self.options, work / "copies") as copies:
                 by_name = {c.variant.name: c for c in copies}
+                self._copies = copies
                 context = {c.variant.name: self._context(c) for c in copies}
                 for index, step in enumerate(steps):
                     if self.on_progress:
@@ -231,6 +259,9 @@ class Runner:
                         result = self._floor(scratch, work, step)
                         floor[step.variant].append(result.wall_s)
                         floor_images.append(result.image_id)
+                    elif step.scenario == EXPORT:
+                        result = self._export(scratch)
+                        superseded.append(result.image_id)
                     else:
                         result = self._build(scratch, step)
                         superseded.append(result.image_id)
@@ -257,20 +288,67 @@ class Runner:
     def _tags(self) -> list[str]:
         return [self.tag(v.name) for v in self.variants]
 
+    def _request(self, scratch: Scratch) -> BuildRequest:
+        return BuildRequest(
+            context=scratch.root,
+            dockerfile=scratch.dockerfile,
+            target=scratch.variant.target,
+            tags=(self.tag(scratch.variant.name),),
+        )
+
+    def cache_plan(self, scratch: Scratch) -> CachePlan:
+        """The variant's registry cache, in a repository of its own (``bench-VARIANT-PROJECT``)."""
+        return plan_cache(
+            dockerfile_mod.parse_file(scratch.dockerfile),
+            scratch.variant.target,
+            registry=self.engine.settings.registry,
+            project=f"bench-{scratch.variant.name}-{self.project.name}",
+            builder=self.engine.builder,
+        )
+
+    def _export(self, scratch: Scratch) -> BuildResult:
+        plan = self.cache_plan(scratch)
+        results = build_with_cache(
+            self.engine,
+            self._request(scratch),
+            plan,
+            export=True,
+            label=f"bench-{scratch.variant.name}-export",
+            on_step=self._on_step,
+        )
+        return results[-1]
+
+    def _fresh(self, scratch: Scratch, token: str) -> BuildResult:
+        """A new runner: no build cache, none of the images this run made; only the registry cache."""
+        plan = self.cache_plan(scratch)
+        docker = self.engine.docker
+        # No image of this run may stay: a layer any of them holds would spare the build its download.
+        pushed = [ref for c in self._copies for ref in self.cache_plan(c).pushes()]
+        docker_cli.remove_images(docker, [*self._tags(), *pushed])
+        docker_cli.remove_dangling(docker, self.made)
+        docker_cli.prune_build_cache(docker, builder=_instance(self.engine))
+        edits.change_code(scratch.root, scratch.code_file, token)
+        [result] = build_with_cache(
+            self.engine,
+            self._request(scratch),
+            plan,
+            export=False,
+            label=f"bench-{scratch.variant.name}-fresh",
+            on_step=self._on_step,
+        )
+        return result
+
     def _build(self, scratch: Scratch, step: Step) -> BuildResult:
         token = f"{step.repeat}-{uuid.uuid4().hex[:8]}"
+        if step.scenario == "fresh":
+            return self._fresh(scratch, token)
         if step.scenario == "cold":
             docker_cli.prune_build_cache(self.engine.docker, builder=_instance(self.engine))
         elif step.scenario == "code":
             edits.change_code(scratch.root, scratch.code_file, token)
         elif step.scenario == "deps":
             self._change_deps(scratch, step.repeat)
-        request = BuildRequest(
-            context=scratch.root,
-            dockerfile=scratch.dockerfile,
-            target=scratch.variant.target,
-            tags=(self.tag(scratch.variant.name),),
-        )
+        request = self._request(scratch)
         return self.engine.build(
             request, label=f"bench-{scratch.variant.name}-{step.scenario}", on_step=self._on_step
         )

@@ -34,6 +34,8 @@ class BuildResult:
     image_bytes: int
     log_path: Path
     builder: str
+    #: time.monotonic() when the build started: lines up the timelines of concurrent builds
+    started_at: float = 0.0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -82,7 +84,11 @@ def run_build(
         argv = builder.argv(docker, req)
         started = time.monotonic()
         returncode, parser = stream_build(
-            argv, {**builder.env(), **(extra_env or {})}, log_path=log_path, on_step=on_step
+            argv,
+            {**builder.env(), **(extra_env or {})},
+            log_path=log_path,
+            on_step=on_step,
+            started=started,
         )
         wall = time.monotonic() - started
         if returncode != 0 or not iid.is_file():
@@ -98,19 +104,29 @@ def run_build(
         image_bytes=image.size,
         log_path=log_path,
         builder=builder.name,
+        started_at=started,
     )
 
 
 def stream_build(
-    argv: list[str], env: dict[str, str], *, log_path: Path, on_step: OnStep | None = None
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    log_path: Path,
+    on_step: OnStep | None = None,
+    started: float | None = None,
 ) -> tuple[int, ProgressParser]:
-    """Run a build command, keep its whole output in ``log_path``, report each step as it changes."""
+    """Run a build command, keep its whole output in ``log_path``, report each step as it changes.
+
+    Each line is stamped with the seconds since ``started`` (default: now), for the timeline.
+    """
     parser = ProgressParser()
+    origin = time.monotonic() if started is None else started
     with log_path.open("w", encoding="utf-8") as log, process.stream(argv, env=env) as proc:
         log.write("$ " + " ".join(argv) + "\n")
         for line in proc.lines:
             log.write(line + "\n")
-            step = parser.feed(line)
+            step = parser.feed(line, at=time.monotonic() - origin)
             if step is not None and on_step is not None:
                 on_step(step)
     # No exit status (it never ended) counts as a failure.

@@ -37,6 +37,9 @@ class Builder(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def exports_cache(self) -> bool: ...
+
     def argv(self, docker: str, request: BuildRequest) -> list[str]: ...
 
     def env(self) -> dict[str, str]: ...
@@ -69,6 +72,13 @@ def _common(request: BuildRequest) -> list[str]:
 class Buildx:
     name: str = "buildx"
     instance: str | None = None
+    #: the instance's driver; the ``docker`` driver (the daemon's own BuildKit) cannot export a cache
+    driver: str = "docker"
+
+    @property
+    def exports_cache(self) -> bool:
+        """Whether ``--cache-to type=registry`` works (not on the docker driver of Engine 20.10)."""
+        return self.driver != "docker"
 
     def argv(self, docker: str, request: BuildRequest) -> list[str]:
         # --load is itself an output (type=docker); buildx takes one output only.
@@ -90,6 +100,10 @@ class Buildx:
 @dataclass(frozen=True)
 class ClassicBuildKit:
     name: str = "buildkit"
+
+    @property
+    def exports_cache(self) -> bool:
+        return False  # inline cache only: metadata embedded in the image it builds
 
     def argv(self, docker: str, request: BuildRequest) -> list[str]:
         argv = [docker, "build", *_common(request)]

@@ -64,6 +64,14 @@ def buildx_inspect_argv(docker: str, name: str) -> list[str]:
     return [docker, "buildx", "inspect", name]
 
 
+def buildx_bootstrap_argv(docker: str, name: str) -> list[str]:
+    return [docker, "buildx", "inspect", "--bootstrap", name]
+
+
+def buildx_rm_argv(docker: str, name: str) -> list[str]:
+    return [docker, "buildx", "rm", name]
+
+
 def buildx_create_argv(docker: str, name: str) -> list[str]:
     # docker-container: a BuildKit of its own, whose cache a prune can empty without touching the default's.
     return [docker, "buildx", "create", "--name", name, "--driver", "docker-container", "--bootstrap"]
@@ -184,16 +192,34 @@ def remove_images(docker: str, refs: Sequence[str]) -> None:
         process.run(remove_images_argv(docker, refs), check=False)
 
 
-def ensure_buildx_instance(docker: str, name: str) -> bool:
-    """Create the buildx builder instance ``name`` unless it exists; True when it was created."""
-    if process.run(buildx_inspect_argv(docker, name), check=False, echo=False).returncode == 0:
-        return False
-    process.run(
-        buildx_create_argv(docker, name),
-        hint=f"buildx could not create the builder {name!r} (docker-container driver); "
-        "can the daemon run containers (dockyard doctor)?",
-    )
-    return True
+@dataclass(frozen=True)
+class InstanceStart:
+    """The outcome of starting a buildx builder instance of dockyard's own."""
+
+    name: str
+    running: bool
+    created: bool
+    error: str = ""
+
+
+def start_buildx_instance(docker: str, name: str) -> InstanceStart:
+    """Boot the docker-container builder ``name``, creating it when needed.
+
+    The docker-container driver runs BuildKit from the moby/buildkit image; where that cannot be
+    pulled the instance cannot start. Then the half-made instance is removed and ``running`` is
+    False, so the caller can fall back to the docker driver and say so.
+    """
+    booted = process.run(buildx_bootstrap_argv(docker, name), check=False, echo=False, timeout=300)
+    if booted.returncode == 0:
+        return InstanceStart(name, running=True, created=False)
+    # Absent, or defined but unable to boot: start afresh.
+    process.run(buildx_rm_argv(docker, name), check=False, echo=False)
+    created = process.run(buildx_create_argv(docker, name), check=False, timeout=300)
+    if created.returncode == 0:
+        return InstanceStart(name, running=True, created=True)
+    process.run(buildx_rm_argv(docker, name), check=False, echo=False)
+    lines = (created.stderr or created.stdout).strip().splitlines()
+    return InstanceStart(name, running=False, created=False, error=lines[-1] if lines else "no output")
 
 
 def prune_build_cache(docker: str, *, builder: str | None = None) -> None:
@@ -202,3 +228,64 @@ def prune_build_cache(docker: str, *, builder: str | None = None) -> None:
     except CommandFailed as exc:
         exc.hint = "the build cache could not be pruned; is the daemon up (dockyard doctor)?"
         raise
+
+
+@dataclass(frozen=True)
+class CacheRecord:
+    id: str
+    parent: str
+    description: str
+    in_use: bool
+
+
+def build_cache_argv(docker: str) -> list[str]:
+    return [docker, "system", "df", "--verbose", "--format", "{{json .BuildCache}}"]
+
+
+def parse_build_cache(text: str) -> list[CacheRecord]:
+    """``docker system df -v --format '{{json .BuildCache}}'``: one JSON list of records."""
+    data = json.loads(text.strip() or "[]") or []
+    return [
+        CacheRecord(
+            id=str(r.get("ID", "")),
+            parent=str(r.get("Parent") or ""),
+            description=str(r.get("Description") or ""),
+            in_use=str(r.get("InUse", "false")).lower() == "true",
+        )
+        for r in data
+    ]
+
+
+def records_to_evict(records: Sequence[CacheRecord], token: str) -> list[str]:
+    """Ids of the records whose description holds ``token`` and all their descendants, leaves first."""
+    children: dict[str, list[str]] = {}
+    for record in records:
+        children.setdefault(record.parent, []).append(record.id)
+    order: list[str] = []
+
+    def visit(record_id: str) -> None:
+        for child in children.get(record_id, []):
+            visit(child)
+        if record_id not in order:
+            order.append(record_id)
+
+    for record in records:
+        if token in record.description:
+            visit(record.id)
+    return order
+
+
+def evict_build_cache(docker: str, token: str) -> list[str]:
+    """Remove from the daemon's build cache only the records a build with ``token`` in it made.
+
+    What a fresh runner lacks, without pruning the cache everyone else on the daemon shares.
+    """
+    listed = process.run(build_cache_argv(docker), echo=False)
+    ids = records_to_evict(parse_build_cache(listed.stdout), token)
+    for record_id in ids:
+        process.run(
+            [docker, "builder", "prune", "--all", "--force", "--filter", f"id={record_id}"],
+            check=False,
+            echo=False,
+        )
+    return ids

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockyard import process
 from dockyard.config import Settings
 from dockyard.engine import cli
-from dockyard.engine.builders import BUILDERS, Builder
+from dockyard.engine.builders import BUILDERS, Builder, Buildx
 from dockyard.errors import EngineUnavailable, ToolMissing
 
 #: Docker CLI 23 made buildx the only way to BuildKit; older clients embed a BuildKit session.
@@ -36,6 +36,8 @@ class Capabilities:
     hadolint_version: str | None
     builder: str | None
     alternatives: tuple[str, ...] = ()
+    #: the driver of buildx's current builder: "docker" (the daemon's BuildKit), "docker-container", ...
+    buildx_driver: str | None = None
 
     @property
     def can_build(self) -> bool:
@@ -70,7 +72,7 @@ class Capabilities:
 
         builder = self.builder or "none"
         if self.builder == "buildx":
-            builder = f"buildx {self.buildx_version}"
+            builder = f"buildx {self.buildx_version} ({self.buildx_driver or 'unknown'} driver)"
         elif self.builder == "buildkit":
             builder = "buildkit (client's native BuildKit, DOCKER_BUILDKIT=1)"
         return [
@@ -86,6 +88,24 @@ class Capabilities:
 
 def buildx_version_argv(docker: str) -> list[str]:
     return [docker, "buildx", "version"]
+
+
+def buildx_driver_argv(docker: str) -> list[str]:
+    return [docker, "buildx", "inspect"]
+
+
+def parse_buildx_driver(text: str) -> str | None:
+    """``docker buildx inspect`` prints ``Driver:        docker`` among its fields."""
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "Driver":
+            return value.strip() or None
+    return None
+
+
+def _buildx_driver(docker: str) -> str | None:
+    result = process.run(buildx_driver_argv(docker), check=False, timeout=30, echo=False)
+    return parse_buildx_driver(result.stdout) if result.returncode == 0 else None
 
 
 def compose_version_argv(docker: str) -> list[str]:
@@ -183,6 +203,7 @@ def probe_docker(docker: str, preference: str) -> Capabilities:
         hadolint_version=_hadolint_version(),
         builder=builder,
         alternatives=alternatives,
+        buildx_driver=_buildx_driver(docker) if builder == "buildx" else None,
     )
 
 
@@ -206,7 +227,10 @@ def require_builder(caps: Capabilities) -> Builder:
             hint="run `dockyard doctor` after fixing, it checks each piece",
         )
     assert caps.builder is not None
-    return BUILDERS[caps.builder]
+    builder = BUILDERS[caps.builder]
+    if isinstance(builder, Buildx) and caps.buildx_driver:
+        return replace(builder, driver=caps.buildx_driver)
+    return builder
 
 
 def require_compose(caps: Capabilities) -> str:

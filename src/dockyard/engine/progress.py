@@ -40,6 +40,16 @@ class Step:
     seconds: float = 0.0
     error: str | None = None
     output: list[str] = field(default_factory=list)
+    #: seconds since the build started when the vertex was first seen, and when it ended
+    first_seen: float | None = None
+    ended: float | None = None
+
+    @property
+    def started(self) -> float | None:
+        """When it started: its end minus BuildKit's own duration, else when it was first seen."""
+        if self.ended is not None and self.seconds > 0:
+            return max(0.0, self.ended - self.seconds)
+        return self.first_seen
 
     @property
     def status(self) -> str:
@@ -59,6 +69,9 @@ class StepRecord:
     status: str
     cached: bool
     seconds: float
+    #: seconds since the build started (from when progress lines arrived); None when not timed
+    start: float | None = None
+    end: float | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -68,6 +81,8 @@ class StepRecord:
             "status": self.status,
             "cached": self.cached,
             "seconds": self.seconds,
+            "start": None if self.start is None else round(self.start, 3),
+            "end": None if self.end is None else round(self.end, 3),
         }
 
 
@@ -93,9 +108,17 @@ class ProgressParser:
     builder_line: str | None = None
     trailing: list[str] = field(default_factory=list)
 
-    def feed(self, line: str) -> Step | None:
-        """Consume one line; return the step it concerned, if any."""
-        line = line.rstrip("\r\n")
+    def feed(self, line: str, at: float | None = None) -> Step | None:
+        """Consume one line (``at``: seconds since the build started); return the step it concerned."""
+        step = self._feed(line.rstrip("\r\n"))
+        if step is not None and at is not None:
+            if step.first_seen is None:
+                step.first_seen = at
+            if step.done or step.error is not None:
+                step.ended = at if step.ended is None else step.ended
+        return step
+
+    def _feed(self, line: str) -> Step | None:
         if line.startswith("#0 building with"):
             self.builder_line = line[3:]
             return None
@@ -161,7 +184,7 @@ class ProgressParser:
 
     def records(self) -> list[StepRecord]:
         return [
-            StepRecord(s.id, s.name, s.kind, s.stage, s.status, s.cached, s.seconds)
+            StepRecord(s.id, s.name, s.kind, s.stage, s.status, s.cached, s.seconds, s.started, s.ended)
             for s in self.steps.values()
         ]
 

@@ -45,7 +45,7 @@ def run_benchmark(
 
     runner = Runner(engine, engine.settings.project, tuple(variants), options, on_build, on_step)
     doc = results.to_document(runner.run())
-    shown = "cold" in options.scenarios or engine is not engine_in
+    shown = bool({"cold", "fresh"} & set(options.scenarios)) or engine is not engine_in
     return doc, cache_note if shown else ""
 
 

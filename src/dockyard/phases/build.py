@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
 from dockyard.engine import BuildRequest, BuildResult, Engine
 from dockyard.engine.build import describe_step, step_table, summary_rows
 from dockyard.phases.report import Measurement, Progress, Status, StepReport, Table, no_progress
@@ -34,3 +38,51 @@ def build(
     engine: Engine, request: BuildRequest, *, label: str, progress: Progress = no_progress
 ) -> StepReport:
     return build_report(measured_build(engine, request, label=label, progress=progress))
+
+
+def cached(
+    engine: Engine, request: BuildRequest, *, label: str, push: bool = True, progress: Progress = no_progress
+) -> StepReport:
+    """A build through the registry cache, pushing it back unless told not to (a fresh runner's build)."""
+    from dockyard import dockerfile as dockerfile_mod
+    from dockyard.engine.cache import build_with_cache, plan_cache
+
+    assert request.dockerfile is not None
+    plan = plan_cache(
+        dockerfile_mod.parse_file(request.dockerfile),
+        request.target,
+        registry=engine.settings.registry,
+        project=engine.settings.project.name,
+        builder=engine.builder,
+    )
+    results = build_with_cache(
+        engine, request, plan, export=push, label=label, on_step=lambda step: progress(describe_step(step))
+    )
+    report = build_report(results[-1])
+    return replace(
+        report, tables=(Table.of("registry cache", ["stage", "cache", "ref"], plan.rows()), *report.tables)
+    )
+
+
+def targets(
+    engine: Engine,
+    request: BuildRequest,
+    names: Sequence[str],
+    *,
+    jobs: int,
+    png: Path | None = None,
+    progress: Progress = no_progress,
+) -> StepReport:
+    """Several targets at once (bake with buildx, bounded concurrent builds otherwise), with a timeline."""
+    from dockyard.engine.parallel import build_targets
+    from dockyard.phases.phase4 import targets_report
+
+    built = build_targets(
+        engine,
+        request,
+        list(names),
+        jobs=jobs,
+        name=engine.settings.project.name.lower(),
+        on_step=lambda step: progress(describe_step(step)),
+    )
+    return targets_report(built, png=png)

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from dockyard.tasks import base, bench, cache, demo, dev, engine, phase1, phase2, phase3, verify, wheels
+from dockyard.tasks import (
+    base,
+    bench,
+    cache,
+    demo,
+    dev,
+    engine,
+    phase1,
+    phase2,
+    phase3,
+    phase4,
+    verify,
+    wheels,
+)
 
 namespace = Collection()
 namespace.add_task(engine.doctor)
@@ -12,6 +25,7 @@ namespace.add_task(engine.build)
 namespace.add_task(demo.demo)
 namespace.add_task(phase2.phase2)
 namespace.add_task(phase3.phase3)
+namespace.add_task(phase4.phase4)
 namespace.add_task(wheels.wheels)
 namespace.add_task(verify.verify)
 namespace.add_collection(bench.bench)

@@ -8,7 +8,7 @@ from typing import Any
 from invoke.collection import Collection
 
 from dockyard import layout
-from dockyard.bench.model import SCENARIOS
+from dockyard.bench.model import DEFAULT_SCENARIOS, SCENARIOS
 from dockyard.bench.runner import Options, parse_scenarios, parse_variant
 from dockyard.bench.scenarios import DEFAULT_PACKAGE
 from dockyard.engine import Engine
@@ -22,7 +22,8 @@ from dockyard.tasks._common import emit, progress, settings, task
     help={
         "variant": "NAME=DOCKERFILE[:TARGET], repeatable; the first is the baseline "
         "(default: current=Dockerfile and, if present, optimized=docker/Dockerfile:runtime)",
-        "scenario": f"comma-separated scenarios from {','.join(SCENARIOS)} (default: all)",
+        "scenario": f"comma-separated scenarios from {','.join(SCENARIOS)} "
+        f"(default: {','.join(DEFAULT_SCENARIOS)}); fresh needs --allow-prune and the registry",
         "runs": "repeats per scenario (default: bench_runs setting, 3)",
         "allow_prune": "let the cold scenario empty the build cache (layers and cache mounts): with buildx "
         "only that of dockyard's own builder instance 'dockyard-bench', else the daemon's",
@@ -49,7 +50,7 @@ def run(
     s = settings(project, docker=docker, bench_runs=runs)
     variants = [parse_variant(v) for v in variant] if variant else benchmark.default_variants(s)
     options = Options(
-        scenarios=parse_scenarios(scenario) if scenario else SCENARIOS,
+        scenarios=parse_scenarios(scenario) if scenario else DEFAULT_SCENARIOS,
         runs=s.bench_runs,
         allow_prune=allow_prune,
         code_file=Path(code_file) if code_file else None,
