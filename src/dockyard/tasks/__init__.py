@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from dockyard.tasks import bench, demo, dev, engine, phase1, phase2, phase3, wheels
+from dockyard.tasks import bench, demo, dev, engine, phase1, phase2, phase3, scan, wheels
 
 namespace = Collection()
 namespace.add_task(engine.doctor)
@@ -16,3 +16,4 @@ namespace.add_task(wheels.wheels)
 namespace.add_collection(bench.bench)
 namespace.add_collection(phase1.phase1)
 namespace.add_collection(dev.dev)
+namespace.add_collection(scan.scan)
