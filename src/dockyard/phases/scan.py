@@ -169,13 +169,18 @@ def scan(settings: Settings, options: ScanOptions, *, progress: Progress = no_pr
         osv_url=osv_url,
         ungated_files=originals(target),
     )
-    written = write_outputs(report, out, sarif_path=options.sarif, markdown_path=options.markdown)
-    return to_step(report, written=written, mirror_log=mirror_log, target=target)
+    texts = outputs(report, out, sarif_path=options.sarif, markdown_path=options.markdown)
+    step = to_step(report, written=tuple(texts), mirror_log=mirror_log, target=target)
+    texts[out / "latest.json"] = json.dumps(step.data, indent=2) + "\n"
+    for path, text in texts.items():
+        atomic_write_text(path, text)
+    return step
 
 
-def write_outputs(
+def outputs(
     report: ScanReport, out: Path, *, sarif_path: Path | None, markdown_path: Path | None
-) -> tuple[Path, ...]:
+) -> dict[Path, str]:
+    """The report files and their text; ``latest.json`` is the step's data, filled in after."""
     sarif_text = json.dumps(sarif.document(report), indent=2) + "\n"
     markdown_text = scan_report.markdown(report)
     files = {
@@ -187,9 +192,7 @@ def write_outputs(
         files[sarif_path] = sarif_text
     if markdown_path:
         files[markdown_path] = markdown_text
-    for path, text in files.items():
-        atomic_write_text(path, text)
-    return tuple(files)
+    return files
 
 
 def to_step(

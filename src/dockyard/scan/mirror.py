@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -97,7 +97,7 @@ def route(db: Database, method: str, path: str, body: bytes) -> Response:
     return Response(HTTPStatus.NOT_FOUND, {"code": 5, "message": f"no route for {method} {path}"})
 
 
-def _handler(db: Database, log: list[str]) -> type[BaseHTTPRequestHandler]:
+def _handler(db: Database, record: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "dockyard-osv-mirror"
 
@@ -108,12 +108,12 @@ def _handler(db: Database, log: list[str]) -> type[BaseHTTPRequestHandler]:
             else:
                 response = route(db, method, self.path, self.rfile.read(length) if length else b"")
             payload = json.dumps(response.body).encode()
+            record(f"{method} {self.path} {response.status}")  # before the reply: the log keeps call order
             self.send_response(response.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-            log.append(f"{method} {self.path} {response.status}")
 
         def do_GET(self) -> None:
             self._serve("GET")
@@ -122,7 +122,7 @@ def _handler(db: Database, log: list[str]) -> type[BaseHTTPRequestHandler]:
             self._serve("POST")
 
         def log_message(self, format: str, *args: Any) -> None:
-            pass  # requests are kept in ``log``; stderr stays clean
+            pass  # requests go to ``record``; stderr stays clean
 
     return Handler
 
@@ -139,16 +139,18 @@ class Mirror:
         return f"{self.url}/v1/query"
 
 
-def make_server(db: Database, *, port: int = 0, log: list[str] | None = None) -> ThreadingHTTPServer:
-    """A server bound to loopback only (``port=0``: any free port)."""
-    return ThreadingHTTPServer((LOOPBACK, port), _handler(db, log if log is not None else []))
+def make_server(
+    db: Database, *, port: int = 0, record: Callable[[str], None] | None = None
+) -> ThreadingHTTPServer:
+    """A server bound to loopback only (``port=0``: any free port); ``record`` sees each request."""
+    return ThreadingHTTPServer((LOOPBACK, port), _handler(db, record or (lambda _line: None)))
 
 
 @contextmanager
 def serving(db: Database, *, port: int = 0) -> Iterator[Mirror]:
     """Serve ``db`` on loopback in a background thread for the duration of the block."""
     log: list[str] = []
-    server = make_server(db, port=port, log=log)
+    server = make_server(db, port=port, record=log.append)
     thread = threading.Thread(target=server.serve_forever, name="osv-mirror", daemon=True)
     thread.start()
     try:

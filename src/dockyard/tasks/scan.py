@@ -76,7 +76,7 @@ def scan_(
 def mirror(c: Any, advisories: str, port: int = 0) -> None:
     """Serve the OSV API (query, querybatch, vulns) on loopback from an advisory directory."""
     db = osv.load(Path(advisories))
-    server = osv_mirror.make_server(db, port=port)
+    server = osv_mirror.make_server(db, port=port, record=ui.echo)
     url = f"http://{osv_mirror.LOOPBACK}:{server.server_address[1]}"
     ui.echo(
         f"serving {len(db.records)} advisories ({len(db.withdrawn)} withdrawn, skipped) from {advisories}"
