@@ -53,3 +53,22 @@ def test_http_routes(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"{mirror.url}/v1/vulns/PYSEC-2020-176", timeout=10) as response:
             assert json.loads(response.read())["aliases"] == ["CVE-2019-20477"]
         assert mirror.url.startswith("http://127.0.0.1:")
+
+
+def test_scan_serves_an_advisory_directory_itself(tmp_path: Path) -> None:
+    """``dockyard scan --advisories DIR`` starts the mirror in-process for the run."""
+    from tests.integration.conftest import dockyard_cli
+
+    project = tmp_path / "svc"
+    (project / "requirements").mkdir(parents=True)
+    (project / "requirements" / "base.in").write_text("jinja2\n")
+    (project / "requirements" / "base.txt").write_text("jinja2==2.10.1\n")
+    result = dockyard_cli(
+        "scan", "--project", str(project), "--advisories", str(ADVISORIES), "--no-image",
+        "--check", "pip-audit", "--fail-on", "medium", "--json", "-",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-3000:]
+    data = json.loads(result.stdout)["data"]
+    assert [(f["id"], f["fixed"]) for f in data["findings"]] == [("PYSEC-2021-66", ["2.11.3"])]
+    assert data["osv_url"].startswith("http://127.0.0.1:")
+    assert data["osv_requests"] == ["POST /v1/query 200", "GET /v1/vulns/PYSEC-2021-66 200"]

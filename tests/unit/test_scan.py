@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dockyard.scan import CHECKS, SCANNERS, at_or_above, hadolint, trivy
+import pytest
+
+from dockyard.scan import CHECKS, SCANNERS, ScanTarget, at_or_above, hadolint, trivy
+from tests.unit.conftest import FakeProcess
 
 
 def test_hadolint_parses_real_output(data_dir: Path) -> None:
@@ -100,3 +103,30 @@ def test_materialize_links_the_context(tmp_path: Path) -> None:
     trivy.materialize(project, ["pkg/a.py", "link"], into)
     assert (into / "pkg" / "a.py").read_text() == "x"
     assert not (into / "link").exists()  # Docker sends the link, not its target
+
+
+def test_trivy_image_without_its_database_still_writes_the_sbom(
+    tmp_path: Path, fake_process: FakeProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trivy.process, "tool_path", lambda program: "trivy")
+    (tmp_path / "image.tar").write_bytes(b"")
+    target = ScanTarget(project=tmp_path, image="app:1", docker="docker", work_dir=tmp_path)
+    fake_process.on(["trivy", "image", "--input", str(tmp_path / "image.tar"), "--format", "cyclonedx"])
+    first_run = (
+        "FATAL init error: DB error: database error: --skip-update cannot be specified on the first run"
+    )
+    fake_process.on(["trivy", "image", "--input", str(tmp_path / "image.tar"), "--scanners", "vuln"],
+                    returncode=1, stderr=first_run)  # fmt: skip
+    result = CHECKS["trivy-image"].run(target)
+    assert result.ran and result.findings == ()
+    assert result.artifacts["sbom"] == str(tmp_path / "sbom.cdx.json")
+    assert result.artifacts["vulnerabilities"].startswith("skipped: trivy's database is not present")
+
+
+def test_checks_skip_without_their_tool_or_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trivy.process, "tool_path", lambda program: None)
+    target = ScanTarget(project=tmp_path, image_skipped="image x not found")
+    for name in ("trivy-config", "trivy-secret", "trivy-image"):
+        assert CHECKS[name].run(target).skipped_because == "trivy is not on PATH"
+    assert CHECKS["image-layers"].run(target).skipped_because == "image x not found"
+    assert CHECKS["pip-audit"].run(target).skipped_because == "no lock files"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard import process
+from dockyard.errors import CommandFailed
 from dockyard.scan.model import Finding, ScanResult, ScanTarget
 
 _LEVEL = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "CRITICAL": "critical", "UNKNOWN": "info"}
@@ -103,10 +104,13 @@ def parse_vulns(text: str, *, image: str) -> tuple[Finding, ...]:
     return tuple(found)
 
 
-def db_present(cache_dir: Path | None = None) -> bool:
-    """trivy's vulnerability database is on disk (trivy's default cache, or ``cache_dir``)."""
-    root = cache_dir or Path.home() / ".cache" / "trivy"
-    return (root / "db" / "trivy.db").is_file()
+NO_DB = "skipped: trivy's database is not present (`trivy image --download-db-only` where online)"
+
+
+def no_database(stderr: str) -> bool:
+    """trivy refuses ``--skip-db-update`` before its database was ever downloaded: the offline case.
+    Asking trivy, rather than looking for the file, respects its own cache settings."""
+    return "cannot be specified on the first run" in stderr
 
 
 def materialize(project: Path, files: Sequence[str], into: Path) -> None:
@@ -192,16 +196,10 @@ class TrivyImage:
         sbom = target.work_dir / "sbom.cdx.json"
         process.run(sbom_argv(exe, tar, sbom), echo=False)
         artifacts = {"sbom": str(sbom)}
-        if not db_present():
-            return ScanResult(
-                tool=self.name,
-                ran=True,
-                artifacts={**artifacts, "vulnerabilities": "skipped: trivy's database is not present"},
-            )
-        result = process.run(vuln_argv(exe, tar), echo=False)
-        return ScanResult(
-            tool=self.name,
-            ran=True,
-            findings=parse_vulns(result.stdout, image=target.image),
-            artifacts=artifacts,
-        )
+        result = process.run(vuln_argv(exe, tar), check=False, echo=False)
+        if result.returncode != 0 and no_database(result.stderr):
+            return ScanResult(tool=self.name, ran=True, artifacts={**artifacts, "vulnerabilities": NO_DB})
+        if result.returncode != 0:
+            raise CommandFailed(result.argv, result.returncode, result.stderr[-2000:])
+        found = parse_vulns(result.stdout, image=target.image)
+        return ScanResult(tool=self.name, ran=True, findings=found, artifacts=artifacts)
