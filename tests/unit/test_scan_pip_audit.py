@@ -13,11 +13,11 @@ def test_argv_hashed_lock_through_a_mirror() -> None:
         osv_url="http://127.0.0.1:8080/v1/query", cache_dir=Path("c"),
     ) == [
         "pip-audit", "--requirement", "requirements/base.txt", "--disable-pip", "--require-hashes",
-        "--format", "json", "--progress-spinner", "off",
-        "--vulnerability-service", "osv", "--osv-url", "http://127.0.0.1:8080/v1/query", "--cache-dir", "c",
+        "--format", "json", "--progress-spinner", "off", "--vulnerability-service", "osv",
+        "--osv-url", "http://127.0.0.1:8080/v1/query", "--cache-dir", "c",
     ]  # fmt: skip
     plain = pip_audit.argv("pip-audit", Path("r.txt"), hashed=False, osv_url=None, cache_dir=None)
-    assert "--no-deps" in plain and "--osv-url" not in plain
+    assert "--no-deps" in plain and "--osv-url" not in plain and "osv" in plain  # osv.dev by default
 
 
 def test_parse_real_output(data_dir: Path) -> None:

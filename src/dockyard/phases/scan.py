@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dockyard import dockerignore, process
 from dockyard.config import Settings
+from dockyard.errors import ConfigError
 from dockyard.phases.report import Finding as ReportFinding
 from dockyard.phases.report import Level, Progress, Status, StepReport, Table, no_progress
 from dockyard.render import compose as compose_render
@@ -142,8 +143,6 @@ def scan(settings: Settings, options: ScanOptions, *, progress: Progress = no_pr
     fail_on = scan_report.check_level(options.fail_on) if options.fail_on else None
     unknown = set(options.checks) - set(CHECKS)
     if unknown:
-        from dockyard.errors import ConfigError
-
         raise ConfigError(
             f"unknown check(s): {', '.join(sorted(unknown))}", hint=f"one of: {', '.join(CHECKS)}"
         )

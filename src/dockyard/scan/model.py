@@ -31,11 +31,6 @@ class Finding:
         )
         return f"{where}{self.level} {self.code}: {self.message} [{self.tool}]"
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """What identifies a finding across runs (for ignores and de-duplication)."""
-        return (self.tool, self.code, self.file or "")
-
 
 @dataclass(frozen=True, kw_only=True)
 class ScanResult:

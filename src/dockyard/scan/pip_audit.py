@@ -1,4 +1,4 @@
-"""pip-audit on every lock file, against OSV (osv.dev, or dockyard's offline mirror via --osv-url).
+"""pip-audit on every lock file, against OSV: osv.dev, or any OSV server such as dockyard's mirror.
 
 pip-audit reports no severity; each advisory's is looked up with ``GET /v1/vulns/{id}`` on the
 same OSV server, and an advisory without one counts as ``high``: it is published and has an id.
@@ -23,6 +23,7 @@ from dockyard.scan.model import Finding, ScanResult, ScanTarget
 
 NAME = "pip-audit"
 UNKNOWN_SEVERITY = "high"
+OSV_DEV = "https://api.osv.dev/v1/query"  # pip-audit's own default for its OSV service
 
 #: Fetch one OSV record by id, or None (the seam unit tests replace).
 Fetch = Callable[[str], Mapping[str, Any] | None]
@@ -40,9 +41,10 @@ def argv(exe: str, lock: Path, *, hashed: bool, osv_url: str | None, cache_dir: 
         "--require-hashes" if hashed else "--no-deps",
         "--format", "json",
         "--progress-spinner", "off",
+        "--vulnerability-service", "osv",
     ]  # fmt: skip
     if osv_url:
-        args += ["--vulnerability-service", "osv", "--osv-url", osv_url]
+        args += ["--osv-url", osv_url]
     if cache_dir is not None:
         args += ["--cache-dir", str(cache_dir)]
     return args
@@ -156,8 +158,7 @@ class PipAudit:
         exe = process.tool_path("pip-audit")
         if exe is None:
             raise ToolMissing("pip-audit was not found", hint=process.INSTALL_HINTS["pip-audit"])
-        osv_url = target.osv_url or "https://api.osv.dev/v1/query"
-        level = severity_lookup(http_fetch(osv_url))
+        level = severity_lookup(http_fetch(target.osv_url or OSV_DEV))
         cache = target.work_dir / "pip-audit-cache" if target.work_dir else None
         found: list[Finding] = []
         for lock in target.locks:

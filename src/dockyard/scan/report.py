@@ -9,6 +9,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from dockyard.errors import ConfigError
 from dockyard.scan.ignores import Entry
 from dockyard.scan.model import LEVELS, Finding, ScanResult, at_or_above
 
@@ -41,8 +42,6 @@ class ScanReport:
 
 
 def check_level(level: str) -> str:
-    from dockyard.errors import ConfigError
-
     if level not in LEVELS:
         raise ConfigError(f"unknown severity {level!r}", hint=f"one of: {', '.join(LEVELS)}")
     return level
