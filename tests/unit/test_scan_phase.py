@@ -20,6 +20,8 @@ def project(tmp_path: Path) -> Path:
     (root / "Dockerfile").write_text("FROM python:3.11-slim\n")
     (root / "docker" / "Dockerfile").write_text("FROM python:3.11-slim\n")
     (root / "docker" / "Dockerfile.new").write_text("FROM python:3.11-slim\n")
+    (root / "docker" / "Dockerfile.dockerignore").write_text(".git\n")
+    (root / "docker" / "ci.Dockerfile").write_text("FROM python:3.11-slim\n")
     (root / "docker" / "compose.yaml").write_text("services: {}\n")
     for group in ("base", "ml"):
         (root / "requirements" / f"{group}.in").write_text("x\n")
@@ -37,7 +39,8 @@ def test_plan_target(project: Path, fake_process: FakeProcess, monkeypatch: pyte
     fake_process.on(["/usr/bin/docker", "image", "inspect"], returncode=1)
     s = config.load(project, environ={})
     target = scan_phase.plan_target(s, scan_phase.ScanOptions(), osv_url="http://127.0.0.1:1/v1/query")
-    assert [target.rel(p) for p in target.dockerfiles] == ["Dockerfile", "docker/Dockerfile"]
+    found = [target.rel(p) for p in target.dockerfiles]
+    assert found == ["Dockerfile", "docker/Dockerfile", "docker/ci.Dockerfile"]
     assert [target.rel(p) for p in target.compose_files] == ["docker/compose.yaml"]
     assert [target.rel(p) for p in target.locks] == ["requirements/base.txt", "requirements/ml.txt"]
     assert ".env" not in target.context and "app/id_rsa" in target.context

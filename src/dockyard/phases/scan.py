@@ -50,12 +50,11 @@ def default_image(settings: Settings) -> str:
 
 
 def dockerfiles(project: Path) -> tuple[Path, ...]:
-    """The original Dockerfile(s) and the one dockyard wrote."""
-    found = sorted(
-        {*project.glob("Dockerfile"), *project.glob("Dockerfile.*"), *project.glob("*.Dockerfile")}
-    )
-    generated = project / GENERATED_DOCKERFILE
-    return tuple(p for p in (*found, generated) if p.is_file() and not p.name.endswith(".new"))
+    """The project's own Dockerfiles, then those dockyard wrote under ``docker/``."""
+    patterns = ("Dockerfile", "Dockerfile.*", "*.Dockerfile")
+    own = sorted({p for pattern in patterns for p in project.glob(pattern)})
+    written = sorted({p for pattern in patterns for p in (project / "docker").glob(pattern)})
+    return tuple(p for p in (*own, *written) if p.is_file() and p.suffix not in {".new", ".dockerignore"})
 
 
 def compose_files(project: Path) -> tuple[Path, ...]:
@@ -80,10 +79,9 @@ def context(project: Path) -> tuple[str, ...]:
 
 def originals(target: ScanTarget) -> tuple[str, ...]:
     """The project's own Dockerfiles, once dockyard's generated one exists beside them."""
-    generated = target.project / GENERATED_DOCKERFILE
-    if generated not in target.dockerfiles:
+    if target.project / GENERATED_DOCKERFILE not in target.dockerfiles:
         return ()
-    return tuple(target.rel(p) for p in target.dockerfiles if p != generated)
+    return tuple(target.rel(p) for p in target.dockerfiles if p.parent == target.project)
 
 
 def image_exists(docker: str, image: str) -> bool:
