@@ -1,15 +1,32 @@
-"""Scanners behind one :class:`Finding` model and one registry.
+"""Scanners behind one :class:`Finding` model and two registries.
 
-Each scanner is a small module with a pure argv builder and a pure parser of the tool's JSON;
-:data:`SCANNERS` maps a name to it. Adding a scanner touches one new file and one line here.
+Each tool is a small module with pure argv builders and pure parsers of its JSON. :data:`SCANNERS`
+holds the per-file scanners phase 2 lints with; :data:`CHECKS` the project-wide checks of
+``dockyard scan``, in the order they run. Adding a check touches one new file and one line here.
 """
 
 from __future__ import annotations
 
-from dockyard.scan.hadolint import Hadolint
-from dockyard.scan.model import LEVELS, Finding, Scanner, ScanResult, at_or_above
-from dockyard.scan.trivy import TrivyConfig
+from dockyard.scan.context import ContextSecrets
+from dockyard.scan.hadolint import Hadolint, HadolintCheck
+from dockyard.scan.layers import ImageLayers
+from dockyard.scan.model import LEVELS, Check, Finding, Scanner, ScanResult, ScanTarget, at_or_above
+from dockyard.scan.pip_audit import PipAudit
+from dockyard.scan.trivy import TrivyConfig, TrivyConfigCheck, TrivyImage, TrivySecret
 
 SCANNERS: dict[str, Scanner] = {"hadolint": Hadolint(), "trivy-config": TrivyConfig()}
 
-__all__ = ["LEVELS", "SCANNERS", "Finding", "ScanResult", "Scanner", "at_or_above"]
+#: The image-layers check saves the image that trivy-image then reads: keep it before trivy-image.
+CHECKS: dict[str, Check] = {
+    "hadolint": HadolintCheck(),
+    "pip-audit": PipAudit(),
+    "context-secrets": ContextSecrets(),
+    "trivy-config": TrivyConfigCheck(),
+    "trivy-secret": TrivySecret(),
+    "image-layers": ImageLayers(),
+    "trivy-image": TrivyImage(),
+}
+
+__all__ = [
+    "CHECKS", "LEVELS", "SCANNERS", "Check", "Finding", "ScanResult", "ScanTarget", "Scanner", "at_or_above",
+]  # fmt: skip

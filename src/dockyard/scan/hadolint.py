@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockyard import process
 from dockyard.errors import CommandFailed, ToolMissing
-from dockyard.scan.model import Finding, ScanResult
+from dockyard.scan.model import Finding, ScanResult, ScanTarget
 
 
 def argv(exe: str, dockerfile: Path, config: Path | None = None) -> list[str]:
@@ -46,3 +46,18 @@ class Hadolint:
                 result.argv, result.returncode, result.stderr, hint="is the Dockerfile readable?"
             )
         return ScanResult(tool=self.name, ran=True, findings=parse(result.stdout))
+
+
+@dataclass(frozen=True)
+class HadolintCheck:
+    """hadolint on every Dockerfile of the project (the original and each one dockyard wrote)."""
+
+    name: str = "hadolint"
+
+    def run(self, target: ScanTarget) -> ScanResult:
+        found: list[Finding] = []
+        for dockerfile in target.dockerfiles:
+            result = Hadolint().scan(dockerfile, config=target.hadolint_config)
+            found += [replace(f, file=target.rel(dockerfile)) for f in result.findings]
+        return ScanResult(tool=self.name, ran=bool(target.dockerfiles), findings=tuple(found),
+                          skipped_because=None if target.dockerfiles else "no Dockerfiles")  # fmt: skip

