@@ -1,0 +1,90 @@
+"""Phase 5, proof and documentation: CI pipelines, the build-time trend, the developer guide.
+
+Phase 5 is a list of steps, each a function of the settings that returns a StepReport; the guide
+comes last because it describes what the steps before it produced (the scan step goes before it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from dockyard import ci
+from dockyard.config import Settings
+from dockyard.phases.report import FileResult, Progress, Status, StepReport, no_progress
+from dockyard.render import writer
+from dockyard.render.writer import Action, WritePlan
+
+
+class PhaseStep(Protocol):
+    def __call__(
+        self, settings: Settings, *, dry: bool = False, force: bool = False, progress: Progress = no_progress
+    ) -> StepReport: ...
+
+
+def write_report(name: str, plan: WritePlan, *, dry: bool, summary: str = "") -> StepReport:
+    """Carry out (or, dry, describe) a write plan as a step report: one FileResult per file."""
+    if dry:
+        results = tuple(
+            FileResult(
+                path=change.relpath,
+                action=str(change.action),
+                message=f"would {writer.intent(change)}",
+                diff=_diff(plan, change),
+            )
+            for change in plan.changes
+        )
+        status = Status.PLANNED if plan.writes_anything else Status.CURRENT
+        return StepReport(name=name, status=status, summary=summary, files=results)
+    outcomes = writer.apply(plan)
+    results = tuple(
+        FileResult(path=change.relpath, action=str(outcome.action), message=outcome.message)
+        for change, outcome in zip(plan.changes, outcomes, strict=True)
+    )
+    wrote = any(outcome.action is not Action.UNCHANGED for outcome in outcomes)
+    return StepReport(
+        name=name, status=Status.DONE if wrote else Status.CURRENT, summary=summary, files=results
+    )
+
+
+def _diff(plan: WritePlan, change: writer.FileChange) -> str:
+    """The unified diff of one file (describe's text after its one-line intent)."""
+    described = writer.describe(WritePlan(root=plan.root, changes=(change,)))
+    return described.split("\n", 1)[1].lstrip("\n")
+
+
+def ci_step(
+    settings: Settings, *, dry: bool = False, force: bool = False, progress: Progress = no_progress
+) -> StepReport:
+    """Write the GitHub Actions workflow and the GitLab CI file."""
+    progress("rendering the CI pipelines")
+    pipeline = ci.pipeline(settings)
+    jobs = ", ".join(f"{job.name} ({job.event.replace('_', ' ')})" for job in pipeline.jobs)
+    return write_report("ci", ci.plan(settings, force=force), dry=dry, summary=f"jobs: {jobs}")
+
+
+STEPS: Sequence[tuple[str, PhaseStep]] = (("ci", ci_step),)
+
+
+def run(
+    settings: Settings,
+    *,
+    dry: bool = False,
+    force: bool = False,
+    progress: Progress = no_progress,
+    steps: Sequence[tuple[str, PhaseStep]] | None = None,
+) -> StepReport:
+    """Run every step in order; a failed step does not stop the ones after it."""
+    reports = tuple(step(settings, dry=dry, force=force, progress=progress) for _, step in steps or STEPS)
+    failed = [r.name for r in reports if r.failed]
+    status = Status.FAILED if failed else _combined(reports)
+    summary = f"failed: {', '.join(failed)}" if failed else ""
+    return StepReport(name="phase5", status=status, summary=summary, steps=reports)
+
+
+def _combined(reports: Sequence[StepReport]) -> Status:
+    statuses = {r.status for r in reports}
+    for status in (Status.DONE, Status.PLANNED):
+        if status in statuses:
+            return status
+    return Status.CURRENT
