@@ -10,8 +10,18 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from dockyard import ci
+from dockyard.bench import results, trend
 from dockyard.config import Settings
-from dockyard.phases.report import FileResult, Progress, Status, StepReport, no_progress
+from dockyard.phases.report import (
+    FileResult,
+    Finding,
+    Level,
+    Progress,
+    Status,
+    StepReport,
+    Table,
+    no_progress,
+)
 from dockyard.render import writer
 from dockyard.render.writer import Action, WritePlan
 
@@ -63,7 +73,88 @@ def ci_step(
     return write_report("ci", ci.plan(settings, force=force), dry=dry, summary=f"jobs: {jobs}")
 
 
-STEPS: Sequence[tuple[str, PhaseStep]] = (("ci", ci_step),)
+def trend_step(
+    settings: Settings,
+    *,
+    dry: bool = False,
+    force: bool = False,
+    progress: Progress = no_progress,
+    threshold_pct: float = trend.DEFAULT_THRESHOLD_PCT,
+    chart: bool = True,
+    gate: bool = False,
+) -> StepReport:
+    """The build-time trend per scenario from the benchmark history; with ``gate`` a regression fails."""
+    history = settings.state_path / trend.HISTORY
+    if not history.is_file():
+        return StepReport(
+            name="trend",
+            status=Status.SKIPPED,
+            summary=f"no benchmark history at {settings.state_dir}/{trend.HISTORY} yet: "
+            "`dockyard bench` adds one",
+        )
+    progress(f"reading {history.name}")
+    found = trend.read(history, threshold_pct=threshold_pct)
+    level = Level.ERROR if gate else Level.WARNING
+    findings = [
+        Finding(level=level, message=f"build-time regression: {results.describe_row(s.verdict)}")
+        for s in found.regressions
+        if s.verdict is not None
+    ]
+    files: list[FileResult] = []
+    chart_path = settings.state_path / trend.CHART
+    if chart and not trend.charts_available():
+        findings.append(
+            Finding(
+                level=Level.INFO,
+                message="matplotlib is not installed: table only (pip install 'dockyard[charts]')",
+            )
+        )
+    elif chart and found.series:
+        rel = f"{settings.state_dir}/{trend.CHART}"
+        if dry:
+            files.append(FileResult(path=rel, action="create", message=f"would draw {rel}"))
+        else:
+            progress("drawing the trend chart")
+            png = trend.chart_png_bytes(found)
+            same = chart_path.is_file() and chart_path.read_bytes() == png
+            if not same:
+                writer.atomic_write_bytes(chart_path, png)
+            files.append(
+                FileResult(
+                    path=rel,
+                    action="unchanged" if same else "update",
+                    message=f"{rel} is up to date" if same else f"drew {rel}",
+                )
+            )
+    table = Table.of(trend.rule(found), trend.HEADERS, trend.rows(found))
+    regressions = len(found.regressions)
+    summary = (
+        f"{found.results} result(s), {len(found.series)} series, "
+        f"{regressions} regression{'s' if regressions != 1 else ''}"
+    )
+    return StepReport(
+        name="trend",
+        status=Status.FAILED if gate and regressions else (Status.PLANNED if dry else Status.DONE),
+        summary=summary,
+        files=tuple(files),
+        findings=tuple(findings),
+        tables=(table,),
+        data={"series": [_series_json(s) for s in found.series], "threshold_pct": threshold_pct},
+    )
+
+
+def _series_json(series: trend.Series) -> dict[str, object]:
+    return {
+        "variant": series.variant,
+        "scenario": series.scenario,
+        "medians": [p.summary.median for p in series.points],
+        "created": [p.created for p in series.points],
+        "regression": series.regression,
+        "change_pct": None if series.verdict is None else series.verdict.change_pct,
+    }
+
+
+STEPS: Sequence[tuple[str, PhaseStep]] = (("ci", ci_step), ("trend", trend_step))
 
 
 def run(
