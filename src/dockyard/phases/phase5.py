@@ -7,10 +7,11 @@ comes last because it describes what the steps before it produced (the scan step
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
-from dockyard import ci
-from dockyard.bench import results, trend
+from dockyard import ci, devguide
+from dockyard.bench import report, results, trend
 from dockyard.config import Settings
 from dockyard.phases.report import (
     FileResult,
@@ -154,7 +155,91 @@ def _series_json(series: trend.Series) -> dict[str, object]:
     }
 
 
-STEPS: Sequence[tuple[str, PhaseStep]] = (("ci", ci_step), ("trend", trend_step))
+def docs_step(
+    settings: Settings,
+    *,
+    dry: bool = False,
+    force: bool = False,
+    progress: Progress = no_progress,
+    check: bool = False,
+    tasks: Sequence[devguide.TaskInfo] | None = None,
+) -> StepReport:
+    """Write docs/developer-guide.md (and its chart); with ``check``, only say whether they are current."""
+    progress("reading the project for the developer guide")
+    charts = trend.charts_available()
+    guide = devguide.collect(settings, tasks=tasks, chart=charts)
+    text = devguide.render(guide)
+    findings: list[Finding] = []
+    if guide.bench is not None and not charts:
+        findings.append(
+            Finding(
+                level=Level.INFO,
+                message="matplotlib is not installed: the benchmark chart is not drawn, the guide "
+                "shows the tables (pip install 'dockyard[charts]')",
+            )
+        )
+    png = report.chart_png_bytes(guide.bench) if charts and guide.chart and guide.bench else None
+    broken = devguide.broken_links(text, settings.project, also=[devguide.CHART] if png else [])
+    if broken:
+        findings += [
+            Finding(level=Level.ERROR, message=f"link to a missing file: {t}", where=devguide.GUIDE)
+            for t in broken
+        ]
+        return StepReport(
+            name="docs",
+            status=Status.FAILED,
+            summary="the guide links to missing files",
+            findings=tuple(findings),
+        )
+    source = "the project's locks, Dockerfile, compose files, CI files, benchmark and scan"
+    plan = writer.plan_writes(
+        settings.project,
+        {devguide.GUIDE: writer.GeneratedFile(text, source=source)},
+        force=force,
+        state_dir=settings.state_dir,
+    )
+    chart_path = settings.project / devguide.CHART
+    chart_current = png is None or (chart_path.is_file() and chart_path.read_bytes() == png)
+    if check:
+        change = plan.changes[0]
+        stale = [change.relpath] if change.action is not Action.UNCHANGED else []
+        stale += [] if chart_current else [devguide.CHART]
+        if stale:
+            return StepReport(
+                name="docs",
+                status=Status.FAILED,
+                summary=f"{' and '.join(stale)} out of date: run `dockyard docs`",
+                findings=tuple(findings),
+            )
+        return StepReport(
+            name="docs",
+            status=Status.CURRENT,
+            summary=f"{devguide.GUIDE} is current",
+            findings=tuple(findings),
+        )
+    step = write_report("docs", plan, dry=dry, summary=f"{len(guide.tasks)} tasks, links checked")
+    files = list(step.files)
+    if png is not None:
+        files.append(_write_chart(chart_path, devguide.CHART, png, current=chart_current, dry=dry))
+    status = step.status
+    if not chart_current and status is Status.CURRENT:
+        status = Status.PLANNED if dry else Status.DONE
+    return StepReport(
+        name="docs", status=status, summary=step.summary, files=tuple(files), findings=tuple(findings)
+    )
+
+
+def _write_chart(path: Path, rel: str, png: bytes, *, current: bool, dry: bool) -> FileResult:
+    if current:
+        return FileResult(path=rel, action="unchanged", message=f"{rel} is up to date")
+    if dry:
+        return FileResult(path=rel, action="update", message=f"would draw {rel}")
+    writer.atomic_write_bytes(path, png)
+    return FileResult(path=rel, action="update", message=f"drew {rel}")
+
+
+#: Phase 5 in order. The scan step goes before docs, which describes what the steps before it left.
+STEPS: Sequence[tuple[str, PhaseStep]] = (("ci", ci_step), ("trend", trend_step), ("docs", docs_step))
 
 
 def run(
