@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from dockyard.tasks import bench, ci, demo, dev, docs, engine, phase1, phase2, phase3, trend, wheels
+from dockyard.tasks import bench, ci, demo, dev, docs, engine, phase1, phase2, phase3, phase5, trend, wheels
 
 namespace = Collection()
 namespace.add_task(engine.doctor)
@@ -16,6 +16,7 @@ namespace.add_task(wheels.wheels)
 namespace.add_task(ci.ci)
 namespace.add_task(trend.trend)
 namespace.add_task(docs.docs)
+namespace.add_task(phase5.phase5)
 namespace.add_collection(bench.bench)
 namespace.add_collection(phase1.phase1)
 namespace.add_collection(dev.dev)
