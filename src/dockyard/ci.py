@@ -6,12 +6,14 @@ with the registry cache), so the model holds them as argv lists built by pure fu
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard import __version__
 from dockyard.config import Settings
 from dockyard.render import writer
 from dockyard.render.templating import environment
@@ -65,6 +67,9 @@ class Pipeline:
     registry: str  # the default of the REGISTRY variable (the `registry` setting)
     python: str
     jobs: tuple[Job, ...]
+    #: what the runner installs: the dockyard that wrote the files, so `docs --check` sees the same tasks
+    install: str = f"dockyard=={__version__}"
+    sarif: str = SARIF
     cache_note: str = CACHE_NOTE
     schedule_cron: str = SCHEDULE_CRON
 
@@ -240,8 +245,6 @@ def pipeline(settings: Settings) -> Pipeline:
 
 def _yaml_str(value: object) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    import json
-
     return json.dumps(str(value))
 
 
