@@ -217,3 +217,16 @@ def test_phase5_runs_its_steps_in_order(project: Path) -> None:
     assert "| `check` | pull request |" in text  # the guide saw the pipeline written before it
     again = phase5.run(_settings(project))
     assert {step.status for step in again.steps} == {Status.CURRENT, Status.SKIPPED}
+
+
+def test_before_a_full_benchmark_the_baseline_is_shown(project: Path) -> None:
+    bench = project / ".dockyard" / "bench" / "latest.json"
+    doc = json.loads(bench.read_text())
+    doc["variants"] = doc["variants"][:1]
+    baseline = project / ".dockyard" / "baseline" / "result.json"
+    baseline.parent.mkdir(parents=True)
+    baseline.write_text(json.dumps(doc))
+    bench.unlink()
+    text = _guide(project)
+    assert "From [`.dockyard/baseline/result.json`](../.dockyard/baseline/result.json)" in text
+    assert "Only one variant was measured" in text

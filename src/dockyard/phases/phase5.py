@@ -36,7 +36,7 @@ class PhaseStep(Protocol):
 def write_report(name: str, plan: WritePlan, *, dry: bool, summary: str = "") -> StepReport:
     """Carry out (or, dry, describe) a write plan as a step report: one FileResult per file."""
     if dry:
-        results = tuple(
+        files = tuple(
             FileResult(
                 path=change.relpath,
                 action=str(change.action),
@@ -46,15 +46,15 @@ def write_report(name: str, plan: WritePlan, *, dry: bool, summary: str = "") ->
             for change in plan.changes
         )
         status = Status.PLANNED if plan.writes_anything else Status.CURRENT
-        return StepReport(name=name, status=status, summary=summary, files=results)
+        return StepReport(name=name, status=status, summary=summary, files=files)
     outcomes = writer.apply(plan)
-    results = tuple(
+    files = tuple(
         FileResult(path=change.relpath, action=str(outcome.action), message=outcome.message)
         for change, outcome in zip(plan.changes, outcomes, strict=True)
     )
     wrote = any(outcome.action is not Action.UNCHANGED for outcome in outcomes)
     return StepReport(
-        name=name, status=Status.DONE if wrote else Status.CURRENT, summary=summary, files=results
+        name=name, status=Status.DONE if wrote else Status.CURRENT, summary=summary, files=files
     )
 
 
