@@ -9,13 +9,22 @@ from pathlib import Path
 import pytest
 
 from dockyard import ci, config, devguide
-from dockyard.bench import trend
+from dockyard.bench import report, trend
 from dockyard.phases import phase5
 from dockyard.phases.report import Level, Status
 from dockyard.render import writer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TASKS = (devguide.TaskInfo(name="docs", summary="Write the guide."),)
+
+
+@pytest.fixture(autouse=True)
+def quick_chart(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib takes a second per chart: a stand-in PNG, except where a test asks for the real one."""
+    if "real_chart" not in request.fixturenames:
+        monkeypatch.setattr(
+            report, "chart_png_bytes", lambda result: b"\x89PNG stand-in " + repr(result).encode()
+        )
 
 
 def _write(root: Path, rel: str, text: str) -> None:
@@ -124,7 +133,12 @@ def test_no_benchmark_yet(project: Path) -> None:
     assert "No benchmark yet" in text and "build-benchmark.png" not in text
 
 
-def test_docs_twice_writes_the_same_bytes(project: Path) -> None:
+@pytest.fixture
+def real_chart() -> None:
+    """Requested by a test that draws the real chart (see quick_chart)."""
+
+
+def test_docs_twice_writes_the_same_bytes(project: Path, real_chart: None) -> None:
     s = _settings(project)
     first = phase5.docs_step(s, tasks=TASKS)
     assert first.status is Status.DONE
@@ -136,6 +150,7 @@ def test_docs_twice_writes_the_same_bytes(project: Path) -> None:
     after = (guide.read_bytes(), chart.read_bytes(), guide.stat().st_mtime_ns, chart.stat().st_mtime_ns)
     assert after == before
     assert writer.is_generated(guide)
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_check_fails_after_a_phase_changes_a_file(project: Path) -> None:
