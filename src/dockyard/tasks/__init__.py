@@ -8,14 +8,18 @@ from dockyard.tasks import (
     base,
     bench,
     cache,
+    ci,
     demo,
     dev,
+    docs,
     engine,
     phase1,
     phase2,
     phase3,
     phase4,
+    phase5,
     scan,
+    trend,
     verify,
     wheels,
 )
@@ -29,6 +33,10 @@ namespace.add_task(phase3.phase3)
 namespace.add_task(phase4.phase4)
 namespace.add_task(wheels.wheels)
 namespace.add_task(verify.verify)
+namespace.add_task(ci.ci)
+namespace.add_task(trend.trend)
+namespace.add_task(docs.docs)
+namespace.add_task(phase5.phase5)
 namespace.add_collection(bench.bench)
 namespace.add_collection(phase1.phase1)
 namespace.add_collection(dev.dev)
