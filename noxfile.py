@@ -48,3 +48,10 @@ def demo(session: nox.Session) -> None:
     """The main job: the whole rollout on a scratch copy of the bundled example."""
     install(session, "base", "ml")
     session.run("invoke", "demo", *session.posargs)
+
+
+@nox.session(default=False)
+def corpus(session: nox.Session) -> None:
+    """dockyard on every corpus project (tests/corpus); posargs: project names and runner flags."""
+    install(session, "base", "ml")
+    session.run("python", "-m", "tests.corpus.runner", *session.posargs)
