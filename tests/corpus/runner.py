@@ -8,6 +8,7 @@ is recorded with its last error line and the run goes on. ``python -m tests.corp
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import functools
 import json
@@ -228,14 +229,21 @@ def dockyard_commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def write_outputs(results: list[ProjectResult], out: Path, options: Options) -> None:
+def write_outputs(results: list[ProjectResult], out: Path, options: Options, *, update: bool) -> None:
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     commit = dockyard_commit()
+    stamp = f"dockyard `{commit}`, {created[:10]}"
+    results = [r if r.measured else dataclasses.replace(r, measured=stamp) for r in results]
+    earlier = out.with_suffix(".json")
+    if update and earlier.is_file():
+        order = [e.name for e in table.load_manifest(MANIFEST)]
+        results = table.merge(table.from_json(json.loads(earlier.read_text())), results, order)
+    runs = sorted({r.measured for r in results if r.measured})
     header = "\n".join(
         [
             "# The corpus",
             "",
-            f"dockyard `{commit}`, {created}. Written by `nox -s corpus` (tests/corpus/runner.py):",
+            f"Measured with {'; '.join(runs)}. Written by `nox -s corpus` (tests/corpus/runner.py):",
             "every project is copied to scratch, git-initialised, and run through",
             f"`python -m dockyard phase1 --runs 1 --scenario {options.baseline_scenario}`",
             "(a cheap baseline), `phase2 --no-bench`, `verify` (when the task exists) and",
@@ -266,6 +274,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--out", type=Path, default=ROOT / "docs" / "corpus.md", help="Markdown table (+ .json)"
     )
     parser.add_argument("--scratch", type=Path, default=None, help="scratch directory (default: a temp dir)")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="replace only the named projects' rows in the existing table (OUT's .json), keep the others",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs, projects)")
     return parser.parse_args(argv)
 
@@ -285,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for entry in entries:
             results.append(run_project(entry, options))
-            write_outputs(results, args.out, options)
+            write_outputs(results, args.out, options, update=args.update)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)

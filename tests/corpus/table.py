@@ -76,6 +76,8 @@ class BenchFigures:
     after_vs_floor: float | None
     image_before: int | None
     image_after: int | None
+    runs_before: tuple[float, ...] = ()
+    runs_after: tuple[float, ...] = ()
 
     @property
     def speedup(self) -> float | None:
@@ -90,6 +92,7 @@ class ProjectResult:
     kind: str
     steps: dict[str, StepResult] = field(default_factory=dict)
     bench: BenchFigures | None = None
+    measured: str = ""  # which dockyard, when: rows of a table updated with --update can differ
 
 
 def last_error_line(stderr: str, stdout: str = "") -> str:
@@ -132,12 +135,18 @@ def bench_figures(doc: dict[str, Any], *, before: str = "before", after: str = "
         scenario = variants.get(name, {}).get("scenarios", {}).get("code")
         return None if scenario is None else float(scenario["median"])
 
+    def runs(name: str) -> tuple[float, ...]:
+        scenario = variants.get(name, {}).get("scenarios", {}).get("code")
+        return () if scenario is None else tuple(scenario["runs"])
+
     return BenchFigures(
         code_before=code(before),
         code_after=code(after),
         after_vs_floor=variants.get(after, {}).get("code_vs_floor"),
         image_before=variants.get(before, {}).get("image_bytes"),
         image_after=variants.get(after, {}).get("image_bytes"),
+        runs_before=runs(before),
+        runs_after=runs(after),
     )
 
 
@@ -221,3 +230,23 @@ def _ok(result: ProjectResult, step: str) -> bool:
 
 def as_json(results: list[ProjectResult], *, meta: dict[str, Any]) -> dict[str, Any]:
     return {"schema": SCHEMA, **meta, "projects": [asdict(r) for r in results]}
+
+
+def from_json(doc: dict[str, Any]) -> list[ProjectResult]:
+    """Read back what :func:`as_json` wrote (to update some rows of an earlier table)."""
+    if doc.get("schema") != SCHEMA:
+        raise ValueError(f"corpus results schema {doc.get('schema')!r}, expected {SCHEMA}")
+    results = []
+    for p in doc["projects"]:
+        bench = p.get("bench")
+        if bench is not None:
+            bench = BenchFigures(**{k: tuple(v) if k.startswith("runs_") else v for k, v in bench.items()})
+        steps = {name: StepResult(**step) for name, step in p["steps"].items()}
+        results.append(ProjectResult(p["name"], p["kind"], steps, bench, p.get("measured", "")))
+    return results
+
+
+def merge(earlier: list[ProjectResult], new: list[ProjectResult], order: list[str]) -> list[ProjectResult]:
+    """The earlier rows with the new ones in their place, in manifest order."""
+    by_name = {r.name: r for r in earlier} | {r.name: r for r in new}
+    return [by_name[name] for name in order if name in by_name]

@@ -75,6 +75,7 @@ def test_bench_figures_come_from_a_real_shaped_document() -> None:
     assert figures.code_before == doc["variants"][0]["scenarios"]["code"]["median"]
     assert figures.image_after == doc["variants"][1]["image_bytes"]
     assert figures.after_vs_floor == doc["variants"][1]["code_vs_floor"]
+    assert figures.runs_after == tuple(doc["variants"][1]["scenarios"]["code"]["runs"])
     assert figures.speedup == pytest.approx(figures.code_before / figures.code_after)
 
 
@@ -115,3 +116,19 @@ def test_markdown_rows_and_failures() -> None:
     assert "median code-change speedup: 40.0×" in text
     document = table.as_json(results, meta={"dockyard": "abc"})
     assert document["schema"] == 1 and document["projects"][1]["steps"]["phase2"]["exit_code"] == 1
+
+
+def test_results_read_back_and_merge_in_manifest_order() -> None:
+    old = [
+        ProjectResult("a", "k", {"phase1": StepResult("failed", 1.0, "error: x", 1)}),
+        ProjectResult(
+            "b", "k", {"phase1": StepResult("ok", 2.0)}, BenchFigures(2.0, 1.0, 1.5, 10, 5, (2.0,), (1.0,))
+        ),
+    ]
+    back = table.from_json(json.loads(json.dumps(table.as_json(old, meta={}))))
+    assert back == old
+    new = [ProjectResult("a", "k", {"phase1": StepResult("ok", 3.0)})]
+    merged = table.merge(back, new, ["b", "a", "c"])
+    assert [r.name for r in merged] == ["b", "a"] and merged[1].steps["phase1"].status == "ok"
+    with pytest.raises(ValueError, match="schema"):
+        table.from_json({"schema": 99, "projects": []})
