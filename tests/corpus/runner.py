@@ -250,7 +250,13 @@ def write_outputs(results: list[ProjectResult], out: Path, options: Options, *, 
             f"`bench --variant before=Dockerfile --variant after={AFTER}",
             f"--scenario code --runs {options.runs}`. A step after a failed one is skipped.",
             "Figures are medians; × floor is the generated image's code-change rebuild against",
-            "a trivial one-file build. The projects are in tests/corpus/projects/.",
+            "a trivial one-file build. The projects are in tests/corpus/projects/, the sdists and their",
+            "Dockerfiles in tests/corpus/corpus.toml and tests/corpus/sdists/.",
+            "",
+            "Run it all with `nox -s corpus`; some projects with `nox -s corpus -- NAME... --update`",
+            "(their rows are replaced, the others kept); `--keep` keeps the scratch copies and each",
+            "step's log; `--help` lists the rest. The machine is shared: a run's code-change times",
+            "are in docs/corpus.json (`runs_before`, `runs_after`) to judge their spread.",
         ]
     )
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -100,9 +100,13 @@ def last_error_line(stderr: str, stdout: str = "") -> str:
     for text in (stderr, stdout):
         lines = [ANSI.sub("", line).strip() for line in text.splitlines()]
         lines = [line for line in lines if line]
-        flagged = [line for line in lines if ERROR_LINE.match(line)]
+        flagged = [i for i, line in enumerate(lines) if ERROR_LINE.match(line)]
         if flagged:
-            return _short(flagged[-1])
+            # What follows the error line (a log tail, a traceback) often ends with the cause.
+            after = [line.lstrip("| ").strip() for line in lines[flagged[-1] + 1 :]]
+            after = [line for line in after if line and not line.startswith("hint:")]
+            cause = f" — {after[-1]}" if after else ""
+            return _short(lines[flagged[-1]] + cause)
         if lines:
             return _short(lines[-1])
     return "(no output)"

@@ -58,6 +58,13 @@ def test_the_reason_is_the_last_error_line_without_colour() -> None:
     stderr = "$ docker build ...\n\x1b[31merror: first\x1b[0m\n  | tail\n"
     stderr += "error: no CMD in Dockerfile\n  hint: set it\n"
     assert table.last_error_line(stderr) == "error: no CMD in Dockerfile"
+    smoke = "error: did not answer /health\n  File x, line 1\nModuleNotFoundError: No module named 'shop'\n"
+    assert (
+        table.last_error_line(smoke)
+        == "error: did not answer /health — ModuleNotFoundError: No module named 'shop'"
+    )
+    built = "error: build failed at step [3/4] RUN x\n  | ERROR: exit code: 1\n  hint: full log: /x\n"
+    assert table.last_error_line(built) == "error: build failed at step [3/4] RUN x — ERROR: exit code: 1"
     assert table.last_error_line("", "plain\nlast words\n") == "last words"
     assert table.last_error_line("Traceback\nValueError: boom\n") == "ValueError: boom"
     assert table.last_error_line("", "") == "(no output)"
