@@ -114,7 +114,8 @@ def run_step(argv: list[str], *, cwd: Path, timeout: int, log: Path) -> StepResu
     if code is None:
         return StepResult("timeout", seconds, f"no result after {timeout}s", None)
     if code != 0:
-        return StepResult("failed", seconds, table.last_error_line(stderr, stdout), code)
+        reason = table.last_error_line(stderr, stdout).replace(f"{cwd}/", "").replace(str(cwd), ".")
+        return StepResult("failed", seconds, reason, code)
     return StepResult("ok", seconds, "", 0)
 
 

@@ -201,12 +201,20 @@ def markdown(results: list[ProjectResult], *, header: str) -> str:
         cells = [r.name, r.kind, *(step_cell(r.steps.get(s)) for s in STEPS[:3])]
         cells += [code_cell(r.bench), image_cell(r.bench)]
         rows.append("| " + " | ".join(cells) + " |")
-    out = [header.rstrip(), "", *rows, "", *summary_lines(results), "", "## Failures and skips", ""]
+    out = [header.rstrip(), "", *rows, "", *summary_lines(results), "", "## Failures and warnings", ""]
+    skips: dict[tuple[str, str], list[str]] = {}
     for r in results:
         for name in STEPS:
             step = r.steps.get(name)
-            if step is not None and (step.status != "ok" or step.reason):
+            if step is None or (step.status == "ok" and not step.reason):
+                continue
+            if step.status == "skipped":
+                skips.setdefault((name, step.reason), []).append(r.name)
+            else:
                 out.append(f"- **{r.name}** / {name}: {step.status}: {step.reason}")
+    if skips:
+        out += ["", "## Skipped", ""]
+        out += [f"- {name}: {reason}: {', '.join(names)}" for (name, reason), names in skips.items()]
     return "\n".join(out) + "\n"
 
 

@@ -119,6 +119,7 @@ def test_markdown_rows_and_failures() -> None:
     assert "400.0 MB → 200.0 MB (-50%)" in text
     assert "| bad | cli | ok (4s) | **FAILED** | skipped | – | – |" in text
     assert "- **bad** / phase2: failed: error: no CMD" in text
+    assert "- bench: phase2 did not succeed: bad" in text
     assert "- phase2: 1/2 ok" in text
     assert "median code-change speedup: 40.0×" in text
     document = table.as_json(results, meta={"dockyard": "abc"})
