@@ -287,6 +287,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="replace only the named projects' rows in the existing table (OUT's .json), keep the others",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any project failed a step (after writing the table)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs, projects)")
     return parser.parse_args(argv)
 
@@ -313,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"[corpus] scratch and logs kept in {scratch}", file=sys.stderr)
     print(args.out.read_text())
+    failed = [r.name for r in results if any(s.status in ("failed", "timeout") for s in r.steps.values())]
+    if args.strict and failed:
+        print(f"[corpus] failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
