@@ -85,3 +85,10 @@ def fixture_locks(session: nox.Session) -> None:
     install(session, "base", "ml")
     session.install("poetry", "pdm", "hishel>=1.4,<2", "pipenv")
     session.run("python", "tests/data/projects/make_locks.py", *session.posargs)
+
+
+@nox.session(default=False)
+def corpus(session: nox.Session) -> None:
+    """dockyard on every corpus project (tests/corpus); posargs: project names and runner flags."""
+    install(session, "base", "ml")
+    session.run("python", "-m", "tests.corpus.runner", *session.posargs)

@@ -260,7 +260,7 @@ def bench_step(
 def scan_step(
     settings: Settings, *, dry: bool = False, force: bool = False, progress: Progress = no_progress
 ) -> StepReport:
-    """``dockyard scan``: hadolint, pip-audit, trivy when installed, the image's layers; SARIF and Markdown."""
+    """``dockyard scan``: hadolint, pip-audit, trivy when installed, the image's layers; SARIF, Markdown."""
     from dockyard.phases import scan
 
     if dry:

@@ -1,0 +1,1 @@
+"""Reports the libyaml version through a small C extension."""

@@ -1,0 +1,1 @@
+"""A small notes service on Flask and sqlite."""

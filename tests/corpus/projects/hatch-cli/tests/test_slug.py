@@ -1,0 +1,5 @@
+from slugger.cli import make_slug
+
+
+def test_slug():
+    assert make_slug("Hello, World!") == "hello-world"

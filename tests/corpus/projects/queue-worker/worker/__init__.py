@@ -1,0 +1,1 @@
+"""A Celery-style job worker without a broker: jobs are JSON files in a queue directory."""

@@ -1,0 +1,3 @@
+"""Count words, lines and characters."""
+
+__version__ = "1.2.0"

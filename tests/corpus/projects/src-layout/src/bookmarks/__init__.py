@@ -1,0 +1,1 @@
+"""Bookmarks, served with templates and static files shipped as package data."""

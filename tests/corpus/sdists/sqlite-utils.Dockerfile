@@ -1,0 +1,5 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY . .
+RUN python setup.py install
+ENTRYPOINT ["sqlite-utils"]

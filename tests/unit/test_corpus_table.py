@@ -1,0 +1,142 @@
+"""The corpus manifest, the failure reasons and the table (tests/corpus/table.py), without Docker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.corpus import runner, table
+from tests.corpus.table import BenchFigures, Entry, ProjectResult, StepResult
+
+DOC = Path(__file__).parents[1] / "data" / "bench" / "result-v1.json"
+
+
+def test_every_manifest_entry_has_its_project_or_dockerfile() -> None:
+    entries = table.load_manifest(runner.MANIFEST)
+    assert len([e for e in entries if not e.is_sdist]) >= 12
+    for entry in entries:
+        if entry.is_sdist:
+            assert (runner.HERE / "sdists" / f"{entry.name}.Dockerfile").is_file()
+            assert entry.sha256 is not None and len(entry.sha256) == 64
+        else:
+            assert (runner.HERE / "projects" / entry.name / "Dockerfile").is_file(), entry.name
+    on_disk = {p.name for p in (runner.HERE / "projects").iterdir() if p.is_dir()} - {"__pycache__"}
+    assert on_disk == {e.name for e in entries if not e.is_sdist}
+
+
+def test_every_project_has_a_test_and_uses_the_one_base_image() -> None:
+    for project in (runner.HERE / "projects").iterdir():
+        if not project.is_dir() or project.name == "__pycache__":
+            continue
+        assert list(project.rglob("test_*.py")), project.name
+        froms = [
+            line.split()[1]
+            for line in (project / "Dockerfile").read_text().splitlines()
+            if line.startswith("FROM ") and "$" not in line.split()[1]
+        ]
+        assert froms and all(f == "python:3.11-slim" or f.isidentifier() for f in froms), project.name
+
+
+def test_duplicate_names_are_refused(tmp_path: Path) -> None:
+    manifest = tmp_path / "corpus.toml"
+    manifest.write_text('[[project]]\nname = "a"\nkind = "x"\n[[project]]\nname = "a"\nkind = "y"\n')
+    with pytest.raises(ValueError, match="duplicate corpus names: a"):
+        table.load_manifest(manifest)
+
+
+def test_select_keeps_the_order_asked_and_names_unknown_ones() -> None:
+    entries = [Entry("a", "k"), Entry("b", "k")]
+    assert table.select(entries, []) == entries
+    assert [e.name for e in table.select(entries, ["b", "a"])] == ["b", "a"]
+    with pytest.raises(ValueError, match=r"unknown corpus project.*: c; known: a, b"):
+        table.select(entries, ["c"])
+
+
+def test_the_reason_is_the_last_error_line_without_colour() -> None:
+    stderr = "$ docker build ...\n\x1b[31merror: first\x1b[0m\n  | tail\n"
+    stderr += "error: no CMD in Dockerfile\n  hint: set it\n"
+    assert table.last_error_line(stderr) == "error: no CMD in Dockerfile"
+    smoke = "error: did not answer /health\n  File x, line 1\nModuleNotFoundError: No module named 'shop'\n"
+    assert (
+        table.last_error_line(smoke)
+        == "error: did not answer /health — ModuleNotFoundError: No module named 'shop'"
+    )
+    built = "error: build failed at step [3/4] RUN x\n  | ERROR: exit code: 1\n  hint: full log: /x\n"
+    assert table.last_error_line(built) == "error: build failed at step [3/4] RUN x — ERROR: exit code: 1"
+    assert table.last_error_line("", "plain\nlast words\n") == "last words"
+    assert table.last_error_line("Traceback\nValueError: boom\n") == "ValueError: boom"
+    assert table.last_error_line("", "") == "(no output)"
+
+
+def test_a_reason_cannot_break_the_markdown_table() -> None:
+    assert "|" not in table.last_error_line("error: a | b\n")
+    assert len(table.last_error_line("error: " + "x" * 500)) == 220
+
+
+def test_bench_figures_come_from_a_real_shaped_document() -> None:
+    doc = json.loads(DOC.read_text())
+    first, second = (v["name"] for v in doc["variants"][:2])
+    figures = table.bench_figures(doc, before=first, after=second)
+    assert figures.code_before == doc["variants"][0]["scenarios"]["code"]["median"]
+    assert figures.image_after == doc["variants"][1]["image_bytes"]
+    assert figures.after_vs_floor == doc["variants"][1]["code_vs_floor"]
+    assert figures.runs_after == tuple(doc["variants"][1]["scenarios"]["code"]["runs"])
+    assert figures.speedup == pytest.approx(figures.code_before / figures.code_after)
+
+
+def test_an_empty_lock_is_flagged_but_stays_ok(tmp_path: Path) -> None:
+    (tmp_path / "base.txt").write_text("# nothing\n")
+    flagged = table.check_locks(StepResult("ok", 3.0), tmp_path)
+    assert flagged.status == "ok" and "pins anything" in flagged.reason
+    (tmp_path / "base.txt").write_text("click==8.1.7 \\\n    --hash=sha256:abc\n")
+    assert table.check_locks(StepResult("ok", 3.0), tmp_path).reason == ""
+
+
+def test_markdown_rows_and_failures() -> None:
+    bench = BenchFigures(20.0, 0.5, 1.4, 400_000_000, 200_000_000)
+    results = [
+        ProjectResult(
+            "good",
+            "web",
+            {s: StepResult("ok", 10.0) for s in table.STEPS},
+            bench,
+        ),
+        ProjectResult(
+            "bad",
+            "cli",
+            {
+                "phase1": StepResult("ok", 4.0),
+                "phase2": StepResult("failed", 2.0, "error: no CMD", 1),
+                "verify": StepResult("skipped", 0.0, "phase2 did not succeed"),
+                "bench": StepResult("skipped", 0.0, "phase2 did not succeed"),
+            },
+        ),
+    ]
+    text = table.markdown(results, header="# T")
+    assert "| good | web | ok (10s) | ok (10s) | ok (10s) | 20.00s → 0.50s (40.0×, 1.4× floor) |" in text
+    assert "400.0 MB → 200.0 MB (-50%)" in text
+    assert "| bad | cli | ok (4s) | **FAILED** | skipped | – | – |" in text
+    assert "- **bad** / phase2: failed: error: no CMD" in text
+    assert "- bench: phase2 did not succeed: bad" in text
+    assert "- phase2: 1/2 ok" in text
+    assert "median code-change speedup: 40.0×" in text
+    document = table.as_json(results, meta={"dockyard": "abc"})
+    assert document["schema"] == 1 and document["projects"][1]["steps"]["phase2"]["exit_code"] == 1
+
+
+def test_results_read_back_and_merge_in_manifest_order() -> None:
+    old = [
+        ProjectResult("a", "k", {"phase1": StepResult("failed", 1.0, "error: x", 1)}),
+        ProjectResult(
+            "b", "k", {"phase1": StepResult("ok", 2.0)}, BenchFigures(2.0, 1.0, 1.5, 10, 5, (2.0,), (1.0,))
+        ),
+    ]
+    back = table.from_json(json.loads(json.dumps(table.as_json(old, meta={}))))
+    assert back == old
+    new = [ProjectResult("a", "k", {"phase1": StepResult("ok", 3.0)})]
+    merged = table.merge(back, new, ["b", "a", "c"])
+    assert [r.name for r in merged] == ["b", "a"] and merged[1].steps["phase1"].status == "ok"
+    with pytest.raises(ValueError, match="schema"):
+        table.from_json({"schema": 99, "projects": []})
