@@ -12,7 +12,7 @@ from pathlib import Path
 from dockyard import config, process
 from dockyard.errors import ConfigError
 from dockyard.layout import DEMO_SCRATCH, bundled_example, repo_root
-from dockyard.phases import phase1, phase2, phase3, phase4
+from dockyard.phases import rollout
 from dockyard.phases.doctor import doctor
 from dockyard.phases.report import Progress, Status, StepReport, no_progress
 
@@ -54,26 +54,18 @@ def run(
     progress: Progress = no_progress,
     show: Callable[[StepReport], None] = lambda _report: None,
 ) -> StepReport:
-    """doctor, then phases 1 to 3 on a scratch copy; ``show`` gets each report as it is done."""
+    """doctor, then the rollout (phases 1 to 5) on a scratch copy; ``show`` gets each report when done."""
     work = scratch_copy(example)
     for argv in git_init_argvs(work):
         process.run(argv)
     flags = {"docker": docker} if docker else {}
-    steps: list[StepReport] = []
-    chain: list[tuple[str, Callable[[], StepReport]]] = [
-        ("doctor", lambda: doctor(config.load(work, flags))),
-        ("phase1", lambda: phase1.run(config.load(work, {**flags, "bench_runs": runs}), progress=progress)),
-        ("phase2", lambda: phase2.run(config.load(work, flags), runs=max(2, runs - 1), progress=progress)),
-        ("phase3", lambda: phase3.run(config.load(work, flags), progress=progress)),
-        ("phase4", lambda: phase4.run_phase(config.load(work, flags), progress=progress)),
-    ]
-    for name, step in chain:
-        progress(name)
-        report = step()
-        show(report)
-        steps.append(report)
-        if report.failed:
-            break
+    progress("doctor")
+    checked = doctor(config.load(work, flags))
+    show(checked)
+    steps: list[StepReport] = [checked]
+    if not checked.failed:
+        settings = config.load(work, {**flags, "bench_runs": runs})
+        steps.append(rollout.run(settings, rollout.PHASES, fresh=True, progress=progress, show=show))
     failed = any(s.failed for s in steps)
     return StepReport(
         name="demo",

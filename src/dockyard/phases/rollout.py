@@ -77,6 +77,7 @@ def run(
     fresh: bool = False,
     dry_run: bool = False,
     progress: Progress = no_progress,
+    show: Callable[[StepReport], None] = lambda _report: None,
 ) -> StepReport:
     """Each phase in order; one that finished on this exact project state is skipped (``fresh``: none is)."""
     state: dict[str, Any] = {"schema": STATE_SCHEMA, "phases": {}} if fresh else read_state(settings)
@@ -92,10 +93,12 @@ def run(
                 data={"resumed": True, "report": done.get("report", {})},
             )
             reports.append(previous)
+            show(previous)
             continue
         progress(f"rollout: {phase.title}")
         report = phase.run(settings, progress)
         reports.append(report)
+        show(report)
         if dry_run:
             continue
         if report.failed:
@@ -171,3 +174,43 @@ def write_report(settings: Settings, rollout: StepReport) -> StepReport:
         summary=REPORT,
         files=tuple(FileResult(path=REPORT, action=str(o.action), message=o.message) for o in outcomes),
     )
+
+
+def _phase1(settings: Settings, progress: Progress) -> StepReport:
+    from dockyard.phases import phase1
+
+    return phase1.run(settings, progress=progress)
+
+
+def _phase2(settings: Settings, progress: Progress) -> StepReport:
+    from dockyard.phases import phase2
+
+    return phase2.run(settings, runs=max(2, settings.bench_runs - 1), progress=progress)
+
+
+def _phase3(settings: Settings, progress: Progress) -> StepReport:
+    from dockyard.phases import phase3
+
+    return phase3.run(settings, progress=progress)
+
+
+def _phase4(settings: Settings, progress: Progress) -> StepReport:
+    from dockyard.phases import phase4
+
+    return phase4.run_phase(settings, progress=progress)
+
+
+def _phase5(settings: Settings, progress: Progress) -> StepReport:
+    from dockyard.phases import phase5
+
+    return phase5.run(settings, progress=progress)
+
+
+#: The whole rollout, in order.
+PHASES: tuple[RolloutPhase, ...] = (
+    RolloutPhase(name="phase1", title="phase 1: preparation", run=_phase1),
+    RolloutPhase(name="phase2", title="phase 2: the optimized build", run=_phase2),
+    RolloutPhase(name="phase3", title="phase 3: the development loop", run=_phase3),
+    RolloutPhase(name="phase4", title="phase 4: caches, parallel builds, base images", run=_phase4),
+    RolloutPhase(name="phase5", title="phase 5: measured, scanned, documented", run=_phase5),
+)

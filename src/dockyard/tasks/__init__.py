@@ -18,6 +18,7 @@ from dockyard.tasks import (
     phase3,
     phase4,
     phase5,
+    rollout,
     scan,
     trend,
     verify,
@@ -37,6 +38,7 @@ namespace.add_task(ci.ci)
 namespace.add_task(trend.trend)
 namespace.add_task(docs.docs)
 namespace.add_task(phase5.phase5)
+namespace.add_task(rollout.rollout)
 namespace.add_collection(bench.bench)
 namespace.add_collection(phase1.phase1)
 namespace.add_collection(dev.dev)

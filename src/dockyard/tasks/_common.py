@@ -140,8 +140,11 @@ def progress() -> Iterator[Progress]:
         line.close()
 
 
-def emit(report: StepReport, *, json: str | None = None, verbose: bool | None = None) -> None:
+def emit(
+    report: StepReport, *, json: str | None = None, verbose: bool | None = None, shown: bool = False
+) -> None:
     """Render a report: text on stdout, or JSON to a file or ``-`` (stdout); exit non-zero when it failed.
+    ``shown``: its steps were printed as they finished, so the text is only the closing line.
 
     The exit code is the report's ``data["exit_code"]`` when it has one, else 1.
     """
@@ -155,7 +158,8 @@ def emit(report: StepReport, *, json: str | None = None, verbose: bool | None = 
             atomic_write_text(Path(json), text)
     if json != "-":
         quiet = ui.verbosity() <= ui.QUIET
-        ui.echo(ui.render_quiet(report) if quiet else ui.render_report(report, verbose=verbose))
+        brief = quiet or shown
+        ui.echo(ui.render_quiet(report) if brief else ui.render_report(report, verbose=verbose))
     if report.failed:
         failed = [step for step in report.walk() if step.status is Status.FAILED]
         code = int(report.data.get("exit_code", 1))

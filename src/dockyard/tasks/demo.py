@@ -30,4 +30,4 @@ def demo(c: Any, example: str | None = None, runs: int = 3, docker: str | None =
             progress=on_progress,
             show=show,
         )
-    emit(report)
+    emit(report, shown=True)
