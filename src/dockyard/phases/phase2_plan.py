@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dockyard import binary_wheels, contract, digests, history, system_packages
+from dockyard import binary_wheels, contract, digests, history, start_command, system_packages
 from dockyard.config import Settings
 from dockyard.errors import InputError
 from dockyard.phases import phase2_layout
@@ -38,11 +38,16 @@ def app_command(settings: Settings, current: contract.Contract | None) -> tuple[
         return settings.app_command
     if current is not None and current.command:
         return current.command
+    inferred = start_command.infer(settings.project)
+    if inferred is not None:
+        return inferred.argv
     where = current.dockerfile if current is not None else settings.project / "Dockerfile"
     raise InputError(
-        "cannot tell how the service starts: no CMD or ENTRYPOINT in the project's Dockerfile"
+        "cannot tell how the service starts: no CMD or ENTRYPOINT in the project's Dockerfile, and no "
+        "console script, web application, __main__ package or Procfile to start"
         if current is not None
-        else "cannot tell how the service starts: the project has no Dockerfile",
+        else "cannot tell how the service starts: the project has no Dockerfile, and no console script, "
+        "web application, __main__ package or Procfile to start",
         path=str(where),
         hint='set app_command in [tool.dockyard], e.g. app_command = ["uvicorn", "pkg.app:app"]',
     )
@@ -53,6 +58,10 @@ def app_port(settings: Settings, current: contract.Contract | None) -> int:
     command-line program or a worker (0). 8000 only when there is no original to read."""
     if settings.app_port >= 0:
         return settings.app_port
+    if current is None or not current.command:
+        inferred = None if settings.app_command else start_command.infer(settings.project)
+        if inferred is not None:
+            return inferred.port
     if current is None:
         return DEFAULT_PORT
     return current.ports[0] if current.ports else 0
@@ -190,6 +199,10 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
     )
     notes += apt_notes
     command = app_command(settings, current)
+    if not settings.app_command and not (current is not None and current.command):
+        chosen = start_command.infer(project)
+        if chosen is not None:
+            notes.append(f"start command: {chosen.reason}")
     from_original = current is not None and not settings.app_command
     healthcheck = current.healthcheck if current is not None else None
     env = tuple(_carried_env(current.env)) if current is not None else ()
