@@ -47,10 +47,18 @@ def test_shell_form_cmd_and_override(tmp_path: Path) -> None:
 
 
 def test_missing_cmd_is_a_clear_error(tmp_path: Path) -> None:
-    s = config.load(project(tmp_path, "FROM python:3.11-slim\n"), environ={})
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\n")
+    (tmp_path / "notes.txt").write_text("nothing to start here\n")
+    s = config.load(tmp_path, environ={})
     with pytest.raises(InputError, match="cannot tell how the service starts") as caught:
         plan.app_command(s, plan.current_dockerfile(s))
     assert caught.value.hint is not None and "app_command" in caught.value.hint
+
+
+def test_missing_cmd_falls_back_to_the_inferred_start_command(tmp_path: Path) -> None:
+    s = config.load(project(tmp_path, "FROM python:3.11-slim\n"), environ={})
+    command = plan.app_command(s, plan.current_dockerfile(s))
+    assert "manage.py" in " ".join(command) or "gunicorn" in command[0]
 
 
 def test_runtime_paths_leave_out_tests_docs_and_tooling(tmp_path: Path) -> None:
