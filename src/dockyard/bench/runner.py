@@ -366,7 +366,12 @@ class Runner:
             shutil.rmtree(ctx, ignore_errors=True)
 
     def _change_deps(self, scratch: Scratch, repeat: int) -> None:
-        requirement = edits.deps_requirement(repeat, self.options.package, self.options.versions)
+        texts = [
+            (e.locked_from or e.path).read_text(encoding="utf-8", errors="replace")
+            for e in scratch.requirements
+        ]
+        package, versions = edits.pick_package(texts, self.options.package, self.options.versions)
+        requirement = edits.deps_requirement(repeat, package, versions)
         nonce = uuid.uuid4().hex[:12]
         for edit in scratch.requirements:
             if edit.locked_from is None:

@@ -8,6 +8,8 @@ cache entry an earlier repeat left behind.
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +97,28 @@ def set_bench_requirement(path: Path, requirement: str, nonce: str) -> None:
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if MARKER not in line]
     lines.append(f"{requirement}  {MARKER} {nonce}" if requirement else f"{MARKER} {nonce}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+#: Used instead of the default package when the project already declares it (a second pin would conflict).
+ALTERNATES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("toml", ("0.10.2", "0.10.1", "0.10.0", "0.9.6")),
+    ("appdirs", ("1.4.4", "1.4.3", "1.4.2", "1.4.1")),
+)
+
+
+def pick_package(
+    texts: Sequence[str], package: str = DEFAULT_PACKAGE, versions: tuple[str, ...] = DEFAULT_VERSIONS
+) -> tuple[str, tuple[str, ...]]:
+    """The package the deps scenario adds: one none of the requirement files declares already."""
+
+    def declared(name: str) -> bool:
+        pattern = re.compile(rf"^\s*{re.escape(name)}\s*([=<>~!\[;@ ]|$)", re.IGNORECASE | re.MULTILINE)
+        return any(pattern.search(text) for text in texts)
+
+    for name, candidates in ((package, versions), *ALTERNATES):
+        if not declared(name):
+            return name, candidates
+    return package, versions
 
 
 def deps_requirement(

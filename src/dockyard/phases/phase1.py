@@ -280,6 +280,9 @@ def baseline_step(
             summary="not needed here; `dockyard phase1.baseline` measures it",
         )
     chosen = scenario or ("cold,noop,code,deps" if allow_prune else "noop,code,deps")
+    if not scenario and not (settings.project / "requirements.txt").is_file():
+        # the deps scenario edits a requirements file; without one it measures the others only
+        chosen = chosen.replace(",deps", "")
     options = Options(scenarios=parse_scenarios(chosen), runs=settings.bench_runs, allow_prune=allow_prune)
     if dry:
         return StepReport(
