@@ -86,7 +86,9 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
 def _show(argv: Sequence[str], cwd: Path | None) -> None:
     if _echo is not None:
         where = f" (in {cwd})" if cwd else ""
-        _echo("$ " + " ".join(argv) + where)
+        # a multi-line argument (a `python -c` script) is shown by its first line, not in full
+        shown = [a.splitlines()[0] + " ..." if "\n" in a else a for a in argv]
+        _echo("$ " + " ".join(shown) + where)
 
 
 def run(
