@@ -87,7 +87,7 @@ def test_build_writes_json_and_second_run_is_all_cached(
         "--docker", docker,
     )  # fmt: skip
     assert again.returncode == 0, again.stderr[-3000:]
-    redo = json.loads(second.read_text())
+    redo = json.loads(second.read_text())["data"]
     instructions = [s for s in redo["steps"] if s["kind"] == "instruction"]
     assert instructions and all(s["cached"] for s in instructions)
     assert redo["cache_hit_ratio"] == 1.0
