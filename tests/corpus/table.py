@@ -15,6 +15,7 @@ from typing import Any
 SCHEMA = 1
 STEPS = ("phase1", "phase2", "verify", "bench")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_.]*(Error|Exception|Exit)\b:")
 ERROR_LINE = re.compile(r"^\s*(error|failed|Error|ERROR)\b[:\s]")
 
 
@@ -105,7 +106,8 @@ def last_error_line(stderr: str, stdout: str = "") -> str:
             # What follows the error line (a log tail, a traceback) often ends with the cause.
             after = [line.lstrip("| ").strip() for line in lines[flagged[-1] + 1 :]]
             after = [line for line in after if line and not line.startswith("hint:")]
-            cause = f" — {after[-1]}" if after else ""
+            exceptions = [line for line in after if EXCEPTION_LINE.match(line)]
+            cause = f" — {(exceptions or after)[-1]}" if after else ""
             return _short(lines[flagged[-1]] + cause)
         if lines:
             return _short(lines[-1])

@@ -63,6 +63,10 @@ def test_the_reason_is_the_last_error_line_without_colour() -> None:
         table.last_error_line(smoke)
         == "error: did not answer /health — ModuleNotFoundError: No module named 'shop'"
     )
+    booted = (
+        smoke.replace("\n", "\n[ERROR] Worker failed to boot.\n", 1).rstrip() + "\n[INFO] Shutting down\n"
+    )
+    assert table.last_error_line(booted).endswith("— ModuleNotFoundError: No module named 'shop'")
     built = "error: build failed at step [3/4] RUN x\n  | ERROR: exit code: 1\n  hint: full log: /x\n"
     assert table.last_error_line(built) == "error: build failed at step [3/4] RUN x — ERROR: exit code: 1"
     assert table.last_error_line("", "plain\nlast words\n") == "last words"
