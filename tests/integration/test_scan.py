@@ -25,7 +25,7 @@ import pytest
 from dockyard.engine import BuildRequest, Engine
 from tests.integration.conftest import ROOT, dockyard_cli
 from tests.integration.phase2_project import make_phase2_project
-from tests.unit.test_scan_sarif import validate
+from tests.sarif_schema import validate
 
 ADVISORIES = ROOT / "tests" / "data" / "advisories"
 STATE = Path(os.environ.get("CI_STATE_DIR", "/var/lib/dockyard-ci"))

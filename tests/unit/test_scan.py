@@ -130,3 +130,15 @@ def test_checks_skip_without_their_tool_or_image(tmp_path: Path, monkeypatch: py
         assert CHECKS[name].run(target).skipped_because == "trivy is not on PATH"
     assert CHECKS["image-layers"].run(target).skipped_because == "image x not found"
     assert CHECKS["pip-audit"].run(target).skipped_because == "no lock files"
+
+
+def test_trivy_parses_real_config_output(data_dir: Path) -> None:
+    """Captured from trivy 0.59.1 `config` on the bundled example's naive Dockerfile."""
+    findings = trivy.parse((data_dir / "scan" / "trivy-config-naive.json").read_text(), prefix="Dockerfile")
+    assert [(f.code, f.level, f.line) for f in findings] == [
+        ("DS002", "high", None),
+        ("DS017", "high", 3),
+        ("DS026", "low", None),
+        ("DS029", "high", 4),
+    ]
+    assert {f.file for f in findings} == {"Dockerfile"} and {f.tool for f in findings} == {"trivy-config"}

