@@ -254,7 +254,8 @@ def from_json(doc: dict[str, Any]) -> list[ProjectResult]:
     for p in doc["projects"]:
         bench = p.get("bench")
         if bench is not None:
-            bench = BenchFigures(**{k: tuple(v) if k.startswith("runs_") else v for k, v in bench.items()})
+            figures: dict[str, Any] = {k: tuple(v) if k.startswith("runs_") else v for k, v in bench.items()}
+            bench = BenchFigures(**figures)
         steps = {name: StepResult(**step) for name, step in p["steps"].items()}
         results.append(ProjectResult(p["name"], p["kind"], steps, bench, p.get("measured", "")))
     return results

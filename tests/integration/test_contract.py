@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -155,6 +156,12 @@ def inspect(docker: str, image: str) -> dict[str, object]:
     return dict(json.loads(out.stdout)[0]["Config"])
 
 
+def env_of(config: dict[str, object]) -> dict[str, str]:
+    """An image configuration's ``Env`` (``NAME=value`` entries) as a dict."""
+    entries = cast("list[object]", config["Env"])
+    return {name: value for name, value in (str(e).split("=", 1) for e in entries)}
+
+
 def run(docker: str, image: str, *args: str) -> str:
     done = subprocess.run([docker, "run", "--rm", image, *args], capture_output=True, text=True, check=True)
     return done.stdout
@@ -167,8 +174,7 @@ def test_the_generated_image_keeps_the_running_contract(
     pair = built[name]
     before, after = inspect(engine.docker, pair.original), inspect(engine.docker, pair.generated)
     assert {k: before.get(k) for k in COMPARED} == {k: after.get(k) for k in COMPARED}
-    env_before = dict(str(e).split("=", 1) for e in before["Env"])  # type: ignore[attr-defined]
-    env_after = dict(str(e).split("=", 1) for e in after["Env"])  # type: ignore[attr-defined]
+    env_before, env_after = env_of(before), env_of(after)
     carried = {k: v for k, v in env_before.items() if k != "PATH"}
     assert carried.items() <= env_after.items()
     assert env_after["PATH"].startswith("/opt/venv/bin:")

@@ -63,12 +63,13 @@ def mirror() -> Iterator[tuple[str, list[str]]]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert proc.stdout is not None
-    first, second = proc.stdout.readline(), proc.stdout.readline()
+    stdout = proc.stdout
+    assert stdout is not None
+    first, second = stdout.readline(), stdout.readline()
     assert first.startswith("serving 4 advisories (0 withdrawn, skipped)"), first + second
     url = second.split("--osv-url ", 1)[1].split()[0]
     log: list[str] = []
-    reader = threading.Thread(target=lambda: log.extend(line.strip() for line in proc.stdout), daemon=True)
+    reader = threading.Thread(target=lambda: log.extend(line.strip() for line in stdout), daemon=True)
     reader.start()
     yield url, log
     proc.terminate()

@@ -59,8 +59,7 @@ def test_recommend_smallest_passing() -> None:
     def cand(kind: str, size: int, passed: bool) -> Candidate:
         return Candidate(kind=kind, image=kind, size=size, build_s=0, passed=passed, smoke="", packages=0)
 
-    assert (
-        recommend([cand("slim", 300, True), cand("stripped", 250, True), cand("distroless", 100, False)]).kind
-        == "stripped"
-    )  # type: ignore[union-attr]
+    best = recommend([cand("slim", 300, True), cand("stripped", 250, True), cand("distroless", 100, False)])
+    assert best is not None
+    assert best.kind == "stripped"
     assert recommend([cand("slim", 300, False)]) is None

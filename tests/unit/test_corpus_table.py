@@ -87,6 +87,7 @@ def test_bench_figures_come_from_a_real_shaped_document() -> None:
     assert figures.image_after == doc["variants"][1]["image_bytes"]
     assert figures.after_vs_floor == doc["variants"][1]["code_vs_floor"]
     assert figures.runs_after == tuple(doc["variants"][1]["scenarios"]["code"]["runs"])
+    assert figures.code_before is not None and figures.code_after is not None
     assert figures.speedup == pytest.approx(figures.code_before / figures.code_after)
 
 

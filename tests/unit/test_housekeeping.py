@@ -71,7 +71,12 @@ def test_prune_keep_storage_drops_least_recently_used_first(df: usage.Usage) -> 
     chosen = prune.plan(sized, prune.Policy(keep_storage=250, images=False), now=NOW)
     survivors = [r for r in records if r not in chosen.records]
     assert sum(r.size for r in survivors) <= 250
-    assert min(r.last_used for r in survivors) > max(r.last_used for r in chosen.records)  # type: ignore[type-var]
+    assert min(_last_used(r) for r in survivors) > max(_last_used(r) for r in chosen.records)
+
+
+def _last_used(record: usage.CacheRecord) -> datetime:
+    assert record.last_used is not None
+    return record.last_used
 
 
 def test_in_use_records_and_used_images_are_kept(df: usage.Usage) -> None:

@@ -69,7 +69,7 @@ def test_compose_progress_gives_a_timeline_per_service(data_dir: Path) -> None:
     from dockyard.engine.timeline import spans_of, timeline
 
     parser = ProgressParser()
-    for index, line in enumerate((data_dir / "engine" / "compose-cold.log").read_text().splitlines()):
-        parser.feed(line, at=index * 0.1)
+    for index, log_line in enumerate((data_dir / "engine" / "compose-cold.log").read_text().splitlines()):
+        parser.feed(log_line, at=index * 0.1)
     line = timeline(spans_of(parser.records()))
     assert {s.target for s in line.spans} == {"app"} and line.critical

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import config
+from dockyard import config, history
 from dockyard.dockerfile import parse_text
 from dockyard.errors import InputError
 from dockyard.history import change_counts, log_argv, order_by_stability
@@ -101,7 +101,7 @@ def test_change_counts_and_order() -> None:
 
 @pytest.fixture(autouse=True)
 def no_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plan.history, "top_level_change_counts", lambda project: Counter())
+    monkeypatch.setattr(history, "top_level_change_counts", lambda project: Counter())
 
 
 def locked(root: Path, dockerfile: str, name: str = "Dockerfile") -> Path:

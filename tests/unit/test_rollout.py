@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import config
+from dockyard import config, process
 from dockyard.config import Settings
 from dockyard.phases import rollout
 from dockyard.phases.report import FileResult, Finding, Level, Measurement, Progress, Status, StepReport
@@ -16,9 +16,7 @@ from dockyard.phases.report import FileResult, Finding, Level, Measurement, Prog
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     (tmp_path / "app.py").write_text("print('hi')\n")
     # no git here: the fingerprint falls back to walking the tree (the unit tier forbids subprocesses)
-    monkeypatch.setattr(
-        rollout.process, "run", lambda *a, **k: type("R", (), {"returncode": 1, "stdout": ""})()
-    )
+    monkeypatch.setattr(process, "run", lambda *a, **k: type("R", (), {"returncode": 1, "stdout": ""})())
     return config.load(tmp_path, environ={})
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard import process
 from dockyard.scan import CHECKS, SCANNERS, ScanTarget, at_or_above, hadolint, trivy
 from tests.unit.conftest import FakeProcess
 
@@ -108,7 +109,7 @@ def test_materialize_links_the_context(tmp_path: Path) -> None:
 def test_trivy_image_without_its_database_still_writes_the_sbom(
     tmp_path: Path, fake_process: FakeProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(trivy.process, "tool_path", lambda program: "trivy")
+    monkeypatch.setattr(process, "tool_path", lambda program: "trivy")
     (tmp_path / "image.tar").write_bytes(b"")
     target = ScanTarget(project=tmp_path, image="app:1", docker="docker", work_dir=tmp_path)
     fake_process.on(["trivy", "image", "--input", str(tmp_path / "image.tar"), "--format", "cyclonedx"])
@@ -124,7 +125,7 @@ def test_trivy_image_without_its_database_still_writes_the_sbom(
 
 
 def test_checks_skip_without_their_tool_or_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(trivy.process, "tool_path", lambda program: None)
+    monkeypatch.setattr(process, "tool_path", lambda program: None)
     target = ScanTarget(project=tmp_path, image_skipped="image x not found")
     for name in ("trivy-config", "trivy-secret", "trivy-image"):
         assert CHECKS[name].run(target).skipped_because == "trivy is not on PATH"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from dockyard.scan import layers
@@ -14,7 +15,7 @@ KEY = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END 
 CERT = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 
-def _tar(files: dict[str, bytes | None]) -> bytes:
+def _tar(files: Mapping[str, bytes | None]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, content in files.items():
@@ -57,7 +58,7 @@ def test_finds_what_must_not_ship_with_its_layer(tmp_path: Path) -> None:
         ],
     )  # fmt: skip
     found = layers.scan_archive(archive)
-    got = [(f.code, f.file, f.level, f.layer.split(":")[0]) for f in found]
+    got = [(f.code, f.file, f.level, f.layer and f.layer.split(":")[0]) for f in found]
     assert got == [
         ("dotenv", "/app/.env", "high", "2"),
         ("private-key", "/app/deploy_key", "critical", "2"),
@@ -68,12 +69,18 @@ def test_finds_what_must_not_ship_with_its_layer(tmp_path: Path) -> None:
     assert found[1].layer == "2:l1/layer.tar"
 
 
+def _rule(path: str) -> str:
+    matched = layers.match_name(path)
+    assert matched is not None, path
+    return matched[0]
+
+
 def test_name_rules() -> None:
-    assert layers.match_name("app/.env.production")[0] == "dotenv"
+    assert _rule("app/.env.production") == "dotenv"
     assert layers.match_name("app/.env.sample") is None
-    assert layers.match_name("home/u/.ssh/id_rsa")[0] == "private-key"
+    assert _rule("home/u/.ssh/id_rsa") == "private-key"
     assert layers.match_name("home/u/.ssh/id_rsa.pub") is None
-    assert layers.match_name("root/.config/gcloud/credentials.db")[0] == "cloud-credentials"
+    assert _rule("root/.config/gcloud/credentials.db") == "cloud-credentials"
     assert layers.match_name("app/my.aws/credentials") is None
     assert layers.git_dir("srv/repo/.git/objects/ab") == "srv/repo/.git"
     assert layers.git_dir("srv/.github/workflows/x.yml") is None

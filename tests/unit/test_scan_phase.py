@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import config
+from dockyard import config, process
 from dockyard.phases import scan as scan_phase
 from tests.unit.conftest import FakeProcess
 
@@ -35,7 +35,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_plan_target(project: Path, fake_process: FakeProcess, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scan_phase.process, "tool_path", lambda program: "/usr/bin/docker")
+    monkeypatch.setattr(process, "tool_path", lambda program: "/usr/bin/docker")
     fake_process.on(["/usr/bin/docker", "image", "inspect"], returncode=1)
     s = config.load(project, environ={})
     target = scan_phase.plan_target(s, scan_phase.ScanOptions(), osv_url="http://127.0.0.1:1/v1/query")

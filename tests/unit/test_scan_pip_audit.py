@@ -49,7 +49,10 @@ def test_findings_point_at_the_pin(data_dir: Path) -> None:
 
 
 def test_severity_from_the_record_or_high() -> None:
-    records = {"GHSA-1": {"database_specific": {"severity": "LOW"}}, "PYSEC-1": {"id": "PYSEC-1"}}
+    records: dict[str, dict[str, object]] = {
+        "GHSA-1": {"database_specific": {"severity": "LOW"}},
+        "PYSEC-1": {"id": "PYSEC-1"},
+    }
     asked: list[str] = []
 
     def fetch(advisory_id: str) -> dict | None:

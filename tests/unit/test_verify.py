@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import cast
 
 from dockyard import verify
 from dockyard.engine.image_config import ExposedPort, ImageConfig, parse
@@ -14,7 +16,7 @@ BASE_ENV = {"LANG": "C.UTF-8", "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin
 
 
 def image(**kw: object) -> ImageConfig:
-    env = kw.pop("env", BASE_ENV)
+    env = cast("Mapping[str, str]", kw.pop("env", BASE_ENV))
     return ImageConfig(id="sha256:x", env=MappingProxyType(dict(env)), **kw)  # type: ignore[arg-type]
 
 
