@@ -21,9 +21,7 @@ CACHE_FILE = "binary-wheels.json"
 def check_argv(uv: str, locks: Sequence[Path], *, python_version: str) -> list[str]:
     argv = [uv, "pip", "compile", "--quiet", "--no-header", "--only-binary", ":all:"]
     argv += ["--python-version", python_version, "--python-platform", "x86_64-manylinux_2_28"]
-    argv += [str(lock) for lock in locks]
-    argv += ["-o", "-"]
-    return argv
+    return [*argv, *(str(lock) for lock in locks)]  # the resolution goes to stdout, unused
 
 
 def key(locks: Sequence[Path], python_version: str) -> str:
