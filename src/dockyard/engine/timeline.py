@@ -128,7 +128,7 @@ def merge_shared(spans: Sequence[Span]) -> list[Span]:
                 and abs(seen.start - span.start) <= SLACK_S * 2
                 and abs(seen.end - span.end) <= SLACK_S * 2
             ):
-                target = f"{seen.target}+{span.target}"
+                target = "+".join(sorted([*seen.target.split("+"), span.target]))
                 end = max(seen.end, span.end)
                 merged[index] = Span(
                     target, seen.stage, seen.name, seen.start, end, seen.cached and span.cached
