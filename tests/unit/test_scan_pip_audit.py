@@ -81,3 +81,14 @@ def test_vulns_url_and_loopback_env() -> None:
 def test_has_hashes() -> None:
     assert pip_audit.has_hashes("a==1 \\\n    --hash=sha256:ab\n")
     assert not pip_audit.has_hashes("a==1\n")
+
+
+def test_an_unreachable_osv_server_is_recognised() -> None:
+    from dockyard.scan.pip_audit import _unreachable
+
+    stderr = (
+        "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.osv.dev', port=443): Max retries "
+        'exceeded with url: /v1/query (Caused by NameResolutionError("..."))'
+    )
+    assert _unreachable(stderr)
+    assert not _unreachable("ERROR: Cannot install six==1.0 because these package versions have conflicts")

@@ -13,6 +13,7 @@ from typing import Protocol
 from dockyard import ci, devguide
 from dockyard.bench import report, results, trend
 from dockyard.config import Settings
+from dockyard.errors import DockyardError
 from dockyard.phases.report import (
     FileResult,
     Finding,
@@ -289,11 +290,25 @@ def run(
     steps: Sequence[tuple[str, PhaseStep]] | None = None,
 ) -> StepReport:
     """Run every step in order; a failed step does not stop the ones after it."""
-    reports = tuple(step(settings, dry=dry, force=force, progress=progress) for _, step in steps or STEPS)
+    reports = tuple(
+        _guarded(name, step, settings, dry=dry, force=force, progress=progress)
+        for name, step in steps or STEPS
+    )
     failed = [r.name for r in reports if r.failed]
     status = Status.FAILED if failed else _combined(reports)
     summary = f"failed: {', '.join(failed)}" if failed else ""
     return StepReport(name="phase5", status=status, summary=summary, steps=reports)
+
+
+def _guarded(
+    name: str, step: PhaseStep, settings: Settings, *, dry: bool, force: bool, progress: Progress
+) -> StepReport:
+    """A step that fails is reported as failed, and the steps after it still run."""
+    try:
+        return step(settings, dry=dry, force=force, progress=progress)
+    except DockyardError as exc:
+        hint = (Finding(level=Level.ERROR, message=exc.hint),) if exc.hint else ()
+        return StepReport(name=name, status=Status.FAILED, summary=exc.message.splitlines()[0], findings=hint)
 
 
 def _combined(reports: Sequence[StepReport]) -> Status:

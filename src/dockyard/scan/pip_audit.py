@@ -165,6 +165,14 @@ class PipAudit:
             text = lock.read_text(encoding="utf-8")
             args = argv(exe, lock, hashed=has_hashes(text), osv_url=target.osv_url, cache_dir=cache)
             result = process.run(args, check=False, echo=False, env=loopback_env(target.osv_url))
+            if _unreachable(result.stderr):
+                where = target.osv_url or OSV_DEV
+                return ScanResult(
+                    tool=self.name,
+                    ran=False,
+                    skipped_because=f"the OSV server {where} cannot be reached; serve advisories "
+                    "offline with `dockyard scan --advisories DIR`, or point --osv-url at a mirror",
+                )
             if result.returncode not in (0, 1) or not result.stdout.lstrip().startswith("{"):
                 raise CommandFailed(
                     result.argv,
@@ -174,3 +182,11 @@ class PipAudit:
                 )
             found += findings(parse(result.stdout), lock=target.rel(lock), lock_text=text, severity=level)
         return ScanResult(tool=self.name, ran=True, findings=tuple(found))
+
+
+_NETWORK = ("NameResolutionError", "Max retries exceeded", "ConnectionError", "Name or service not known")
+
+
+def _unreachable(stderr: str) -> bool:
+    """pip-audit could not reach its vulnerability service (no network, or a wrong URL)."""
+    return any(marker in stderr for marker in _NETWORK)
