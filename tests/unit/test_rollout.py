@@ -61,6 +61,25 @@ def test_resumes_after_an_interruption(settings: Settings) -> None:
     assert calls == ["phase2"]
 
 
+def test_phases_that_write_files_are_still_skipped_when_nothing_changed_since(settings: Settings) -> None:
+    calls: list[str] = []
+
+    def writing(name: str) -> rollout.RolloutPhase:
+        inner = phase(name, calls)
+
+        def run(s: Settings, progress: Progress) -> StepReport:
+            (s.project / f"{name}.txt").write_text(name)  # each phase leaves a file behind
+            return inner.run(s, progress)
+
+        return rollout.RolloutPhase(name=name, title=name, run=run)
+
+    rollout.run(settings, [writing("phase1"), writing("phase2")])
+    calls.clear()
+    again = rollout.run(settings, [writing("phase1"), writing("phase2")])
+    assert calls == []
+    assert [s.status for s in again.steps[:2]] == [Status.CURRENT, Status.CURRENT]
+
+
 def test_a_changed_project_runs_again_and_a_failure_stops(settings: Settings) -> None:
     calls: list[str] = []
     rollout.run(settings, [phase("phase1", calls)])

@@ -82,10 +82,14 @@ def run(
     """Each phase in order; one that finished on this exact project state is skipped (``fresh``: none is)."""
     state: dict[str, Any] = {"schema": STATE_SCHEMA, "phases": {}} if fresh else read_state(settings)
     finished: dict[str, Any] = state.setdefault("phases", {})
+    # The phases that finished were done on the project as the last of them left it; if nobody changed
+    # a file since, they are all still done (later phases write files, so each phase's own print differs).
+    last: dict[str, Any] = max(finished.values(), key=lambda d: float(d.get("at", 0)), default={})
+    unchanged = bool(last) and last.get("fingerprint") == fingerprint(settings)
     reports: list[StepReport] = []
     for phase in phases:
         done = finished.get(phase.name)
-        if not dry_run and done and done.get("fingerprint") == fingerprint(settings):
+        if not dry_run and done and unchanged:
             previous = StepReport(
                 name=phase.name,
                 status=Status.CURRENT,
@@ -105,6 +109,7 @@ def run(
             break
         finished[phase.name] = {
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "at": time.time(),
             "fingerprint": fingerprint(settings),
             "report": report.as_json(),
         }
