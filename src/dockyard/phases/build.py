@@ -25,7 +25,7 @@ def build_report(result: BuildResult, *, name: str = "build") -> StepReport:
         summary=f"{result.cache_hit_ratio:.0%} of steps cached",
         measurements=(
             Measurement(name="wall time", value=round(result.wall_s, 3), unit="s"),
-            Measurement(name="cache hit ratio", value=round(result.cache_hit_ratio, 4), unit="%"),
+            Measurement(name="cache hit ratio", value=round(result.cache_hit_ratio * 100, 1), unit="%"),
             Measurement(name="image size", value=float(result.image_bytes or 0), unit="B"),
         ),
         tables=(Table.of("", ["", ""], summary_rows(result)),),

@@ -148,7 +148,7 @@ def report_text(settings: Settings, rollout: StepReport) -> str:
         for step in _flatten(phase):
             for f in step.get("files", []):
                 if f.get("action") not in {"unchanged", "skip"}:
-                    files[f["path"]] = f.get("message", "")
+                    files[_relative(settings, f["path"])] = f.get("message", "")
             measurements += [(phase["name"], step["name"], m) for m in step.get("measurements", [])]
             findings += [(step["name"], f) for f in step.get("findings", []) if f.get("level") != "info"]
     template = environment().get_template("rollout-report.md.j2")
@@ -163,6 +163,14 @@ def report_text(settings: Settings, rollout: StepReport) -> str:
             tables=[(s["name"], t) for p in phases for s in _flatten(p) for t in s.get("tables", [])],
         )
     )
+
+
+def _relative(settings: Settings, path: str) -> str:
+    """A path as the report links it: relative to the project, whatever form the step gave."""
+    absolute = Path(path)
+    if absolute.is_absolute() and absolute.is_relative_to(settings.project):
+        return str(absolute.relative_to(settings.project))
+    return path
 
 
 def write_report(settings: Settings, rollout: StepReport) -> StepReport:
