@@ -118,7 +118,16 @@ def test_no_expose_means_a_command_line_program(tmp_path: Path) -> None:
     assert (plan.app_port(s, current), plan.app_command(s, current)) == (0, ("tool",))
     assert s.base_image == "python:3.12-slim"  # follows the original's Python
     assert plan.app_port(config.load(root, {"app_port": 9000}, environ={}), current) == 9000
-    assert plan.app_port(s, None) == 8000 and plan.health_path(s, None) == "/health"
+    assert plan.app_port(s, None) == 8000 and plan.health_path(s, None) == ""  # no guessed path
+
+
+def test_health_path_from_a_route_in_the_code(tmp_path: Path) -> None:
+    root = locked(tmp_path, 'FROM python:3.11-slim\nEXPOSE 8000\nCMD ["uvicorn", "app:app"]\n')
+    (root / "app.py").write_text('@app.get("/healthz")\ndef healthz():\n    return {}\n')
+    (root / "tests").mkdir()
+    (root / "tests" / "test_x.py").write_text('client.get("/status")\n')  # tests are not the service
+    s = config.load(root, environ={})
+    assert plan.health_path(s, plan.original(s)) == "/healthz"
 
 
 def test_health_path_from_the_original_healthcheck(tmp_path: Path) -> None:
@@ -251,3 +260,12 @@ def test_build_packages_are_left_out_when_every_pin_has_a_wheel(
     assert p.apt_build_packages == ("build-essential", "libpq-dev")
     argv = binary_wheels.check_argv("uv", [root / "requirements" / "base.txt"], python_version="3.11")
     assert argv[:7] == ["uv", "pip", "compile", "--quiet", "--no-header", "--only-binary", ":all:"]
+
+
+def test_directories_named_by_env_are_made_writable(tmp_path: Path) -> None:
+    root = locked(
+        tmp_path,
+        'FROM python:3.11-slim\nENV QUEUE_DIR=/queue APP_HOME=/usr/local/app PYTHONPATH=/x\nCMD ["w"]\n',
+    )
+    s = config.load(root, environ={})
+    assert plan.writable_dirs(plan.original(s)) == ("/queue",)

@@ -18,7 +18,6 @@ from dockyard.render.dockerfile import UID, DockerfilePlan
 
 #: Only when there is no original Dockerfile to read.
 DEFAULT_PORT = 8000
-DEFAULT_HEALTH_PATH = "/health"
 
 
 def original(settings: Settings) -> contract.Contract | None:
@@ -69,14 +68,38 @@ def app_port(settings: Settings, current: contract.Contract | None) -> int:
 
 def health_path(settings: Settings, current: contract.Contract | None) -> str:
     """The HTTP path the smoke test and a generated HEALTHCHECK use (with a port): the setting, else
-    the path of a URL in the original's HEALTHCHECK, else ``/health``."""
+    the path of a URL in the original's HEALTHCHECK, else a health route the application's code
+    declares (``/health``, ``/healthz``, ...); empty when none is known: no HEALTHCHECK is generated
+    then, because a guessed path that the service does not serve would mark a working image unhealthy."""
     if settings.health_path:
         return settings.health_path
     if current is not None and current.healthcheck is not None and not current.healthcheck.disabled:
         found = re.search(r"https?://[^/\s'\"]+(/[^\s'\"]*)", " ".join(current.healthcheck.args))
         if found:
             return found.group(1)
-    return DEFAULT_HEALTH_PATH
+    return health_route(settings.project) or ""
+
+
+_HEALTH_ROUTE = re.compile(r"""["'](/(?:health|healthz|healthcheck|ping|livez|readyz|status)/?)["']""")
+_SKIP_DIRS = {"tests", "test", ".git", ".venv", "venv", "node_modules", "docs", ".dockyard"}
+
+
+def health_route(project: Path, *, limit: int = 400) -> str | None:
+    """A health route literal in the project's Python code (``@app.get("/health")``), or None."""
+    seen = 0
+    for path in sorted(project.rglob("*.py")):
+        if _SKIP_DIRS & set(path.relative_to(project).parts[:-1]):
+            continue
+        seen += 1
+        if seen > limit:
+            break
+        try:
+            found = _HEALTH_ROUTE.search(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        if found:
+            return found.group(1)
+    return None
 
 
 def installs_project(project: Path, current: contract.Contract | None = None) -> bool:
@@ -225,7 +248,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         shell=current.shell if current is not None else None,
         original_healthcheck=healthcheck.test if healthcheck is not None else None,
         healthcheck_options=tuple(healthcheck.options.items()) if healthcheck is not None else (),
-        writable_dirs=current.writable_dirs if current is not None else (),
+        writable_dirs=writable_dirs(current),
         runtime_locks=runtime_locks,
         dev_locks=dev_locks,
         installer=settings.installer,
@@ -243,6 +266,25 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         user_name=user_name,
         group_name=group_name,
     )
+
+
+_DIR_VARIABLE = re.compile(r"(_DIR|_PATH|_HOME|_ROOT|_FOLDER|_DATA|_CACHE)$")
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/etc", "/proc", "/sys", "/dev", "/opt/venv", "/opt/ml", "/tmp")
+
+
+def writable_dirs(current: contract.Contract | None) -> tuple[str, ...]:
+    """The directories the original wrote to, and those its ENV names as a place to keep things
+    (``QUEUE_DIR=/queue``): the original ran as root and could create them at run time; the
+    generated image runs as a non-root user, so they are made beforehand, owned by that user."""
+    if current is None:
+        return ()
+    found = list(current.writable_dirs)
+    for key, value in current.env:
+        path = value.strip("\"'")
+        plain = path.startswith("/") and " " not in path and ":" not in path
+        if _DIR_VARIABLE.search(key) and plain and not path.startswith(_SYSTEM) and path not in {"/", *found}:
+            found.append(path)
+    return tuple(found)
 
 
 def _carried_env(env: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:

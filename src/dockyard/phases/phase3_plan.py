@@ -113,7 +113,7 @@ def compose_plan(
     plan = render.ComposePlan(
         name=project_name(root),
         port=dockerfile.port,
-        healthcheck=healthcheck(dockerfile.port, dockerfile.health_path),
+        healthcheck=healthcheck(dockerfile.port, dockerfile.health_path) if dockerfile.health_path else (),
         dev_command=dev_command(dockerfile.command),
         uid=dockerfile.uid,
         watch=rules,
