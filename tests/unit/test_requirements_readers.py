@@ -140,7 +140,7 @@ def test_phase2_installs_the_local_lines_a_runtime_lock_sets_aside() -> None:
     )  # fmt: skip
     dockerfile = render(plan)
     assert "--mount=type=bind,target=/src,rw" in dockerfile
-    assert "--no-deps ./libs/helper" in dockerfile
+    assert "--no-deps /src/libs/helper" in dockerfile and "cd /src" not in dockerfile  # hadolint DL3003
 
 
 def test_a_private_index_is_read_from_a_buildkit_secret_never_written() -> None:
