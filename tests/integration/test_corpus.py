@@ -46,10 +46,11 @@ def smoke_test_ran(logs: Path) -> bool:
         def walk(step: dict[str, Any]) -> list[dict[str, Any]]:
             return [step, *(s for child in step["steps"] for s in walk(child))]
 
-        smoke = [s for s in walk(json.loads(report.read_text())) if "smoke" in s["name"]]
-        return bool(smoke) and all(s["status"] == "done" for s in smoke)
-    lines = [line for line in (logs / "phase2.log").read_text().splitlines() if line.startswith("smoke test")]
-    return bool(lines) and "skipped" not in lines[-1]
+        verified = [s for s in walk(json.loads(report.read_text())) if s["name"] == "verify"]
+        checks = [c for s in verified for c in s["data"].get("checks", []) if c["name"] == "smoke test"]
+        return bool(checks) and all(s["status"] == "done" for s in verified) and all(c["ok"] for c in checks)
+    lines = [line for line in (logs / "phase2.log").read_text().splitlines() if "smoke test" in line]
+    return bool(lines) and all("pass" in line for line in lines if line.strip().startswith("smoke test"))
 
 
 def test_a_failing_step_keeps_its_last_error_line(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockyard import dockerfile as dockerfile_mod
+from dockyard import process
 from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
 from dockyard.engine import cli as docker_cli
@@ -333,34 +334,51 @@ def run_phase(
     """Phase 2's outputs brought up to date (each step skipped when current), then phase 4's steps,
     then the housekeeping steps: disk use, base-image candidates and GC settings."""
     from dockyard.phases import basecandidates, cleanup, phase2
+    from dockyard.render import writer
 
     engine = engine or Engine.connect(settings)
-    earlier = phase2.run(settings, engine=engine, bench=False, smoke=False, branch=False, progress=progress)
-    if earlier.failed:
-        return StepReport(name="phase4", status=Status.FAILED, summary="phase 2 failed", steps=(earlier,))
+    steps: list[StepReport] = []
+    dockerfile = settings.path(DOCKERFILE)
+    # A docker/Dockerfile written by hand is the user's: phase 4 works on it as it is. Otherwise
+    # phase 2's outputs are brought up to date first (each step skipped when current).
+    if not dockerfile.is_file() or writer.is_generated(dockerfile):
+        earlier = phase2.run(
+            settings, engine=engine, bench=False, smoke=False, branch=False, progress=progress
+        )
+        if earlier.failed:
+            return StepReport(name="phase4", status=Status.FAILED, summary="phase 2 failed", steps=(earlier,))
+        steps.append(
+            StepReport(
+                name="phase 2 outputs", status=Status.CURRENT, summary="up to date", steps=earlier.steps
+            )
+        )
     ctx = Phase4(settings=settings, engine=engine, options=options or Options(), progress=progress)
     done = run(ctx)
-    extra: list[StepReport] = []
+    steps += done.steps
     runtime = f"{settings.project.name.lower()}:dockyard"
-    progress("phase 4: base-image candidates")
-    try:
-        found = basecandidates.build_candidates(
-            settings, engine, runtime, basecandidates.default_smoke(settings, engine), progress=progress
+    if process.run([engine.docker, "image", "inspect", runtime], check=False, echo=False).returncode != 0:
+        steps.append(
+            StepReport(
+                name="base-images",
+                status=Status.SKIPPED,
+                summary=f"no {runtime} image (phase 2 builds it) to derive candidates from",
+            )
         )
-        extra.append(basecandidates.report(found, applied=settings.runtime_base))
-    except DockyardError as exc:
-        extra.append(StepReport(name="base-images", status=Status.FAILED, summary=exc.message))
-    extra.append(cleanup.cache_df(settings, engine.docker))
-    extra.append(cleanup.gc_settings(settings, engine.docker))
-    steps = (
-        StepReport(name="phase 2 outputs", status=Status.CURRENT, summary="up to date", steps=earlier.steps),
-        *done.steps,
-        *extra,
-    )
+    else:
+        progress("phase 4: base-image candidates")
+        try:
+            found = basecandidates.build_candidates(
+                settings, engine, runtime, basecandidates.default_smoke(settings, engine), progress=progress
+            )
+            steps.append(basecandidates.report(found, applied=settings.runtime_base))
+        except DockyardError as exc:
+            steps.append(StepReport(name="base-images", status=Status.FAILED, summary=exc.message))
+    steps.append(cleanup.cache_df(settings, engine.docker))
+    steps.append(cleanup.gc_settings(settings, engine.docker))
     failed = [s for s in steps if s.status is Status.FAILED]
     return StepReport(
         name="phase4",
         status=Status.FAILED if failed else Status.DONE,
         summary=f"{len(steps) - len(failed)}/{len(steps)} steps done",
-        steps=steps,
+        steps=tuple(steps),
     )
