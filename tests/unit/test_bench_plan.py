@@ -158,3 +158,15 @@ def test_requirement_targets(tmp_path: Path) -> None:
     (tmp_path / "requirements" / "base.txt").write_text("x==1\n")
     targets = scenarios.requirement_targets(tmp_path)
     assert [t.locked_from for t in targets] == [None, tmp_path / "requirements" / "base.in"]
+
+
+def test_requirement_targets_follow_the_requirements_dir_setting(tmp_path: Path) -> None:
+    locks = tmp_path / "deps" / "locked"
+    locks.mkdir(parents=True)
+    (locks / "base.in").write_text("x\n")
+    (locks / "base.txt").write_text("x==1\n")
+    with pytest.raises(ConfigError) as default_dir:
+        scenarios.requirement_targets(tmp_path)
+    assert "requirements/base.in" in (default_dir.value.hint or "")
+    targets = scenarios.requirement_targets(tmp_path, "deps/locked")
+    assert [(t.path, t.locked_from) for t in targets] == [(locks / "base.txt", locks / "base.in")]

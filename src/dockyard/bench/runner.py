@@ -50,6 +50,7 @@ class Options:
     code_file: Path | None = None
     package: str = edits.DEFAULT_PACKAGE
     versions: tuple[str, ...] = edits.DEFAULT_VERSIONS
+    requirements_dir: str = "requirements"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,7 +181,8 @@ def scratch_copies(
             shutil.copytree(project, root, symlinks=True, ignore=shutil.ignore_patterns(".dockyard"))
             parsed = dockerfile_mod.parse_file(root / variant.dockerfile)
             code = options.code_file or edits.pick_code_file(root)
-            reqs = edits.requirement_targets(root) if "deps" in options.scenarios else []
+            deps = "deps" in options.scenarios
+            reqs = edits.requirement_targets(root, options.requirements_dir) if deps else []
             copies.append(Scratch(variant, root, base_image_of(parsed, variant.target), code, reqs))
         yield copies
     finally:

@@ -70,20 +70,26 @@ class RequirementsEdit:
     locked_from: Path | None = None
 
 
-def requirement_targets(project: Path) -> list[RequirementsEdit]:
-    """Runtime requirement files in the copy: a naive requirements.txt and/or dockyard's split lock."""
+def requirement_targets(project: Path, requirements_dir: str = "requirements") -> list[RequirementsEdit]:
+    """Runtime requirement files in the copy: a naive requirements.txt and/or dockyard's split lock.
+
+    ``requirements_dir`` is the project-relative folder of the split locks (the setting of that name).
+    """
     targets: list[RequirementsEdit] = []
     naive = project / "requirements.txt"
     if naive.is_file():
         targets.append(RequirementsEdit(naive))
-    lock = project / "requirements" / "base.txt"
-    source = project / "requirements" / "base.in"
+    lock = project / requirements_dir / "base.txt"
+    source = project / requirements_dir / "base.in"
     if lock.is_file() and source.is_file():
         targets.append(RequirementsEdit(lock, locked_from=source))
     if not targets:
         raise ConfigError(
             f"{project}: no runtime requirements file for the deps scenario",
-            hint="expected requirements.txt or requirements/base.in with its lock requirements/base.txt",
+            hint=(
+                f"expected requirements.txt or {requirements_dir}/base.in with its lock "
+                f"{requirements_dir}/base.txt"
+            ),
         )
     return targets
 

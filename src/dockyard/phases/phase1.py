@@ -283,7 +283,12 @@ def baseline_step(
     if not scenario and not (settings.project / "requirements.txt").is_file():
         # the deps scenario edits a requirements file; without one it measures the others only
         chosen = chosen.replace(",deps", "")
-    options = Options(scenarios=parse_scenarios(chosen), runs=settings.bench_runs, allow_prune=allow_prune)
+    options = Options(
+        scenarios=parse_scenarios(chosen),
+        runs=settings.bench_runs,
+        allow_prune=allow_prune,
+        requirements_dir=settings.requirements_dir,
+    )
     if dry:
         return StepReport(
             name=name,

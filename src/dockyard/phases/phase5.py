@@ -254,7 +254,10 @@ def bench_step(
         )
     if dry:
         return StepReport(name="bench", status=Status.PLANNED, summary="would benchmark noop, code and deps")
-    options = Options(scenarios=("noop", "code", "deps"), runs=settings.bench_runs)
+    scenarios = ("noop", "code", "deps")
+    options = Options(
+        scenarios=scenarios, runs=settings.bench_runs, requirements_dir=settings.requirements_dir
+    )
     return benchmark.bench(settings, Engine.connect(settings), variants, options, progress=progress)
 
 

@@ -55,6 +55,7 @@ def run(
         allow_prune=allow_prune,
         code_file=Path(code_file) if code_file else None,
         package=package or DEFAULT_PACKAGE,
+        requirements_dir=s.requirements_dir,
     )
     out = Path(json) if json and json != "-" else None
     with progress() as on_progress:
