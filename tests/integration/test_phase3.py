@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dockyard import config
-from dockyard.engine import Engine, compose
+from dockyard.engine import Engine, compose, compose_models
 from dockyard.errors import ToolMissing
 from dockyard.phases import phase3
 from dockyard.render import compose as render
@@ -106,7 +106,7 @@ def test_production_stack_runs_the_runtime_image_healthy(project: Path, docker: 
             compose.up_argv(stack, wait_timeout=300), env=env, check=True, capture_output=True, timeout=900
         )
         ps = subprocess.run(compose.ps_argv(stack), env=env, check=True, capture_output=True, text=True)
-        (container,) = compose.parse_ps(ps.stdout)
+        (container,) = compose_models.parse_ps(ps.stdout)
         assert container.healthy
         assert container.publishers[0].url == "127.0.0.1" and container.published_port(8000) == port
         inspect = json.loads(docker_out(docker, "container", "inspect", container.id))[0]
@@ -127,12 +127,12 @@ def test_dev_loop_edit_without_rebuild_then_lock_rebuild_then_down(
     env = {"APP_PORT": str(port)}
     url = f"http://127.0.0.1:{port}/model"
 
-    def container() -> compose.Container | None:
+    def container() -> compose_models.Container | None:
         ps = subprocess.run(compose.ps_argv(stack), capture_output=True, text=True, check=True)
-        running = [c for c in compose.parse_ps(ps.stdout) if c.state == "running"]
+        running = [c for c in compose_models.parse_ps(ps.stdout) if c.state == "running"]
         return running[0] if running else None
 
-    def wait_healthy(not_id: str | None = None, timeout: float = 900) -> compose.Container:
+    def wait_healthy(not_id: str | None = None, timeout: float = 900) -> compose_models.Container:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = container()
@@ -197,7 +197,7 @@ def test_dev_loop_edit_without_rebuild_then_lock_rebuild_then_down(
     # down removes the stack's current image; the one the lock change superseded is the test's to remove
     subprocess.run([docker, "image", "rm", image_before], capture_output=True, check=False)
     assert labelled(docker, stack.project_name) == []
-    for volume in compose.parse_mount_volumes(mounts):
+    for volume in compose_models.parse_mount_volumes(mounts):
         assert volume not in docker_out(docker, "volume", "ls", "-q").split()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.engine import compose
+from dockyard.engine import compose, compose_models
 from dockyard.errors import DockyardError, ToolMissing
 
 STACK = compose.Stack(
@@ -137,11 +137,11 @@ def test_standalone_falls_back_to_docker_compose(fake_process) -> None:  # type:
 
 
 def test_parse_the_dev_config(data: Path) -> None:
-    project = compose.parse_config((data / "config-dev.json").read_text())
+    project = compose_models.parse_config((data / "config-dev.json").read_text())
     assert project.name == "inference-service-dev"
     assert project.networks == ("default",)
     app = project.service("app")
-    assert app.build == compose.Build(context=CAPTURE, dockerfile="docker/Dockerfile", target="dev")
+    assert app.build == compose_models.Build(context=CAPTURE, dockerfile="docker/Dockerfile", target="dev")
     assert app.user == "root"
     assert app.entrypoint == ("setpriv", "--reuid=10001", "--regid=10001", "--clear-groups", "--")
     assert app.command is not None and app.command[0] == "uvicorn" and app.command[-1] == "--reload"
@@ -149,9 +149,9 @@ def test_parse_the_dev_config(data: Path) -> None:
     assert not app.read_only
     assert app.init
     assert app.restart == "no"
-    assert app.ports == (compose.PortBinding(target=8000, published="8000", host_ip="127.0.0.1"),)
+    assert app.ports == (compose_models.PortBinding(target=8000, published="8000", host_ip="127.0.0.1"),)
     assert app.volumes == (
-        compose.Mount(type="bind", source=f"{CAPTURE}/tests", target="/app/tests", read_only=True),
+        compose_models.Mount(type="bind", source=f"{CAPTURE}/tests", target="/app/tests", read_only=True),
     )
     actions = [(t.action, t.path.removeprefix(CAPTURE + "/"), t.target) for t in app.watch]
     assert actions == [
@@ -169,12 +169,12 @@ def test_parse_the_dev_config(data: Path) -> None:
 
 
 def test_parse_the_production_config(data: Path) -> None:
-    app = compose.parse_config((data / "config-production.json").read_text()).service("app")
+    app = compose_models.parse_config((data / "config-production.json").read_text()).service("app")
     assert app.build is not None and app.build.target == "runtime"
     assert app.read_only and app.cap_drop == ("ALL",)
     assert app.restart == "unless-stopped"
     assert app.user is None and app.watch == () and app.volumes == ()
-    assert app.healthcheck == compose.Healthcheck(
+    assert app.healthcheck == compose_models.Healthcheck(
         test=app.healthcheck.test if app.healthcheck else (),
         interval="10s",
         timeout="3s",
@@ -185,43 +185,45 @@ def test_parse_the_production_config(data: Path) -> None:
 
 def test_parse_the_files_as_written(data: Path) -> None:
     """--no-interpolate keeps the short port syntax with its variables, and an absent .env file."""
-    app = compose.parse_config((data / "config-dev-as-written.json").read_text()).service("app")
+    app = compose_models.parse_config((data / "config-dev-as-written.json").read_text()).service("app")
     assert app.ports == (
-        compose.PortBinding(target=8000, published="${APP_PORT:-8000}", host_ip="${APP_BIND:-127.0.0.1}"),
+        compose_models.PortBinding(
+            target=8000, published="${APP_PORT:-8000}", host_ip="${APP_BIND:-127.0.0.1}"
+        ),
     )
     assert app.env_files == (f"{CAPTURE}/.env",)
-    interpolated = compose.parse_config((data / "config-dev.json").read_text()).service("app")
+    interpolated = compose_models.parse_config((data / "config-dev.json").read_text()).service("app")
     assert interpolated.env_files == ()  # compose drops an optional env file that does not exist
 
 
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        ("8000", compose.PortBinding(target=8000, published=None, host_ip=None)),
-        ("9000:8000", compose.PortBinding(target=8000, published="9000", host_ip=None)),
+        ("8000", compose_models.PortBinding(target=8000, published=None, host_ip=None)),
+        ("9000:8000", compose_models.PortBinding(target=8000, published="9000", host_ip=None)),
         (
             "127.0.0.1:9000:8000/udp",
-            compose.PortBinding(target=8000, published="9000", host_ip="127.0.0.1", protocol="udp"),
+            compose_models.PortBinding(target=8000, published="9000", host_ip="127.0.0.1", protocol="udp"),
         ),
     ],
 )
-def test_short_port_syntax(spec: str, expected: compose.PortBinding) -> None:
+def test_short_port_syntax(spec: str, expected: compose_models.PortBinding) -> None:
     text = json.dumps({"name": "x", "services": {"a": {"ports": [spec]}}})
-    assert compose.parse_config(text).service("a").ports == (expected,)
+    assert compose_models.parse_config(text).service("a").ports == (expected,)
 
 
 def test_unreadable_config_is_an_expected_error() -> None:
     with pytest.raises(DockyardError, match="cannot read `docker compose config"):
-        compose.parse_config('{"services": {}}')
+        compose_models.parse_config('{"services": {}}')
     with pytest.raises(DockyardError):
-        compose.parse_config("not json")
+        compose_models.parse_config("not json")
 
 
 # --- ps, port, mounts -----------------------------------------------------------------------------------
 
 
 def test_parse_ps_of_a_healthy_dev_stack(data: Path) -> None:
-    (container,) = compose.parse_ps((data / "ps-running.json").read_text())
+    (container,) = compose_models.parse_ps((data / "ps-running.json").read_text())
     assert container.service == "app"
     assert container.project == "inference-service-dev"
     assert container.name == "inference-service-dev-app-1"
@@ -233,22 +235,22 @@ def test_parse_ps_of_a_healthy_dev_stack(data: Path) -> None:
 def test_parse_ps_reads_the_older_array_format_and_nothing(data: Path) -> None:
     lines = (data / "ps-running.json").read_text().splitlines()
     as_array = "[" + ",".join(lines) + "]"  # compose before 2.21 printed one array
-    assert compose.parse_ps(as_array) == compose.parse_ps("\n".join(lines))
-    assert compose.parse_ps((data / "ps-empty.txt").read_text()) == ()
+    assert compose_models.parse_ps(as_array) == compose_models.parse_ps("\n".join(lines))
+    assert compose_models.parse_ps((data / "ps-empty.txt").read_text()) == ()
     with pytest.raises(DockyardError):
-        compose.parse_ps('{"ID": "x"}')
+        compose_models.parse_ps('{"ID": "x"}')
 
 
 def test_parse_port(data: Path) -> None:
-    assert compose.parse_port((data / "port.txt").read_text()) == ("127.0.0.1", 18770)
-    assert compose.parse_port("[::1]:8000\n") == ("::1", 8000)
+    assert compose_models.parse_port((data / "port.txt").read_text()) == ("127.0.0.1", 18770)
+    assert compose_models.parse_port("[::1]:8000\n") == ("::1", 8000)
     with pytest.raises(DockyardError):
-        compose.parse_port("")
+        compose_models.parse_port("")
 
 
 def test_anonymous_volumes_from_container_mounts(data: Path) -> None:
-    assert compose.parse_mount_volumes((data / "mounts.txt").read_text()) == ()
-    (name,) = compose.parse_mount_volumes((data / "mounts-anonymous-volume.txt").read_text())
+    assert compose_models.parse_mount_volumes((data / "mounts.txt").read_text()) == ()
+    (name,) = compose_models.parse_mount_volumes((data / "mounts-anonymous-volume.txt").read_text())
     assert len(name) == 64
 
 
@@ -257,7 +259,7 @@ def test_anonymous_volumes_from_container_mounts(data: Path) -> None:
 
 def test_watch_events_in_a_real_session(data: Path) -> None:
     lines = (data / "watch.log").read_text().splitlines()
-    events = [e for e in map(compose.parse_watch_line, lines) if e is not None]
+    events = [e for e in map(compose_models.parse_watch_line, lines) if e is not None]
     assert [e.kind for e in events] == ["enabled", "sync", "restarted", "sync", "rebuild", "built"]
     assert events[1].service == "app" and events[1].count == 3
     assert events[4].service == "app"
@@ -265,15 +267,15 @@ def test_watch_events_in_a_real_session(data: Path) -> None:
 
 def test_the_ownership_failure_is_an_error_event(data: Path) -> None:
     lines = (data / "watch-getent-error.log").read_text().splitlines()
-    errors = [e for e in map(compose.parse_watch_line, lines) if e is not None and e.kind == "error"]
+    errors = [e for e in map(compose_models.parse_watch_line, lines) if e is not None and e.kind == "error"]
     assert len(errors) == 1
     assert 'getent unable to find entry \\"10001:10001\\"' in errors[0].text
 
 
 def test_build_output_is_not_an_event() -> None:
-    assert compose.parse_watch_line("#14 naming to docker.io/library/x done") is None
-    assert compose.parse_watch_line(" Container x-app-1  Started") is None
-    assert compose.parse_watch_line("") is None
+    assert compose_models.parse_watch_line("#14 naming to docker.io/library/x done") is None
+    assert compose_models.parse_watch_line(" Container x-app-1  Started") is None
+    assert compose_models.parse_watch_line("") is None
 
 
 # --- background -------------------------------------------------------------------------------------------

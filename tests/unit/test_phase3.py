@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from dockyard import config, dockerignore, process
-from dockyard.engine import compose
+from dockyard.engine import compose, compose_models
 from dockyard.errors import InputError
 from dockyard.phases import phase3
 from dockyard.render import compose as render
@@ -139,8 +139,8 @@ def test_the_guide_from_the_files_as_compose_read_them_matches_the_plan(
     """The captured config is of the files this plan renders: both routes give the same guide."""
     p = make_plan(example, at=CAPTURE)
     data = data_dir / "compose"
-    dev = compose.parse_config((data / "config-dev-as-written.json").read_text())
-    production = compose.parse_config((data / "config-production-as-written.json").read_text())
+    dev = compose_models.parse_config((data / "config-dev-as-written.json").read_text())
+    production = compose_models.parse_config((data / "config-production-as-written.json").read_text())
     from_files = phase3.guide(p, dev=dev, production=production)
     assert from_files == phase3.guide(p)
     assert from_files.host == "127.0.0.1" and from_files.host_port == "8000"
@@ -239,7 +239,7 @@ def test_the_config_check_names_what_is_missing(example: Path, fake_process, dat
 def test_down_reports_nothing_left_or_what_is(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     stack = phase3.dev_stack(Path("/p"), "docker")
     mounts = (data_dir / "compose" / "mounts-anonymous-volume.txt").read_text()
-    (volume,) = compose.parse_mount_volumes(mounts)
+    (volume,) = compose_models.parse_mount_volumes(mounts)
     state: dict[str, Any] = {"down": False, "volumes": ["other"]}
     calls: list[list[str]] = []
 

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from dockyard import layout
 from dockyard.config import DEFAULT_TEST_COMMAND
-from dockyard.engine import compose
+from dockyard.engine import compose, compose_models
 from dockyard.phases.dev_stack import DEV_TASKS, dev_stack, production_stack, test_argv
 from dockyard.phases.phase3_plan import SOURCE, Files, Phase3Plan
 from dockyard.render import compose as render
@@ -68,7 +68,7 @@ def _default(value: str) -> str:
     return match[1] if match else value
 
 
-def _binding(service: compose.Service, port: int) -> tuple[str, str]:
+def _binding(service: compose_models.Service, port: int) -> tuple[str, str]:
     for binding in service.ports:
         if binding.target == port:
             return _default(binding.host_ip or "0.0.0.0"), _default(binding.published or str(port))
@@ -111,7 +111,10 @@ def guide_from_plan(p: Phase3Plan) -> render.DevGuide:
 
 
 def guide(
-    p: Phase3Plan, *, dev: compose.Project | None = None, production: compose.Project | None = None
+    p: Phase3Plan,
+    *,
+    dev: compose_models.Project | None = None,
+    production: compose_models.Project | None = None,
 ) -> render.DevGuide:
     """The development guide: from ``docker compose config --no-interpolate`` when given, else the plan."""
     planned = guide_from_plan(p)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dockyard import process
 from dockyard.config import DEFAULT_TEST_COMMAND, Settings
-from dockyard.engine import compose
+from dockyard.engine import compose, compose_models
 from dockyard.errors import InputError
 from dockyard.phases.phase3_plan import project_name
 from dockyard.render import compose as render
@@ -83,7 +83,7 @@ def down(stack: compose.Stack, *, remove_images: bool = False) -> tuple[str, ...
     volumes: tuple[str, ...] = ()
     if containers:
         mounts = process.run(compose.container_mounts_argv(stack.docker, containers), check=False, echo=False)
-        volumes = compose.parse_mount_volumes(mounts.stdout) if mounts.returncode == 0 else ()
+        volumes = compose_models.parse_mount_volumes(mounts.stdout) if mounts.returncode == 0 else ()
     process.run(compose.down_argv(stack, remove_images=remove_images), timeout=300)
     return leftovers(stack, volumes)
 
@@ -102,12 +102,12 @@ def require_dev_stack(settings: Settings) -> compose.Stack:
 
 def service_url(stack: compose.Stack) -> str | None:
     """Where the running dev service answers on the host, if it publishes a port."""
-    config = compose.parse_config(process.run(compose.config_argv(stack), echo=False).stdout)
+    config = compose_models.parse_config(process.run(compose.config_argv(stack), echo=False).stdout)
     ports = config.service(render.SERVICE).ports
     result = process.run(
         compose.port_argv(stack, render.SERVICE, ports[0].target if ports else 8000), check=False, echo=False
     )
     if result.returncode != 0 or not result.stdout.strip():
         return None
-    host, port = compose.parse_port(result.stdout)
+    host, port = compose_models.parse_port(result.stdout)
     return f"http://{host}:{port}"

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from dockyard import process
 from dockyard.config import Settings
-from dockyard.engine import compose
+from dockyard.engine import compose, compose_models
 from dockyard.errors import DockyardError, InputError
 from dockyard.phases.dev_guide import relative
 from dockyard.phases.dev_stack import dev_stack, docker_executable, down
@@ -133,7 +133,9 @@ def _dockyard_probe(inner, token={token!r}):
 """
 
 
-def _synced(rules: Sequence[compose.WatchTrigger], root: Path, relpath: str) -> compose.WatchTrigger | None:
+def _synced(
+    rules: Sequence[compose_models.WatchTrigger], root: Path, relpath: str
+) -> compose_models.WatchTrigger | None:
     target = (root / relpath).resolve()
     for rule in rules:
         if rule.action in (render.SYNC, render.SYNC_RESTART) and (
@@ -151,11 +153,13 @@ def _get(url: str, timeout: float = 2.0) -> str | None:
         return None
 
 
-def _container(stack: compose.Stack, service: str) -> compose.Container | None:
+def _container(stack: compose.Stack, service: str) -> compose_models.Container | None:
     result = process.run(compose.ps_argv(stack), check=False, echo=False, timeout=60)
     if result.returncode != 0:
         return None
-    running = [c for c in compose.parse_ps(result.stdout) if c.service == service and c.state == "running"]
+    running = [
+        c for c in compose_models.parse_ps(result.stdout) if c.service == service and c.state == "running"
+    ]
     return running[0] if running else None
 
 
@@ -170,7 +174,7 @@ def _wait_ready(
     *,
     timeout: float,
     not_id: str | None = None,
-) -> compose.Container:
+) -> compose_models.Container:
     """The service's container once it is healthy (or running, without a health check)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -271,7 +275,7 @@ def _check(
     start_timeout: float,
     status: Callable[[str], None],
 ) -> HotReloadResult:
-    config = compose.parse_config(process.run(compose.config_argv(stack), env=env, echo=False).stdout)
+    config = compose_models.parse_config(process.run(compose.config_argv(stack), env=env, echo=False).stdout)
     service = next((s for s in config.services if s.watch), None)
     if service is None:
         raise DockyardError(f"{stack.files[-1].name} has no develop.watch rules: nothing to check")
@@ -377,7 +381,7 @@ def _why_failed(seconds: float | None, recreated: bool, rebuilt: bool, output: c
 def _check_rebuild(
     stack: compose.Stack,
     copy: Path,
-    service: compose.Service,
+    service: compose_models.Service,
     output: compose.LiveOutput,
     *,
     before_image: str,

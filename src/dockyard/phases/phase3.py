@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dockyard import process
 from dockyard.config import Settings
-from dockyard.engine import compose
+from dockyard.engine import compose, compose_models
 from dockyard.errors import InputError
 from dockyard.phases import files as write_files
 from dockyard.phases import phase2
@@ -78,14 +78,14 @@ DEFAULTS_ENV = {"APP_PORT": "", "APP_BIND": ""}
 class ConfigCheck:
     """Both stacks as compose reads them: interpolated with the defaults (what runs), and as written."""
 
-    production: compose.Project
-    dev: compose.Project
-    production_as_written: compose.Project
-    dev_as_written: compose.Project
+    production: compose_models.Project
+    dev: compose_models.Project
+    production_as_written: compose_models.Project
+    dev_as_written: compose_models.Project
     problems: tuple[str, ...]
 
 
-def read_config(stack: compose.Stack, *, interpolate: bool = True) -> compose.Project:
+def read_config(stack: compose.Stack, *, interpolate: bool = True) -> compose_models.Project:
     """``docker compose config`` of a stack: compose validates the files, we parse what it read."""
     result = process.run(
         compose.config_argv(stack, interpolate=interpolate),
@@ -93,7 +93,7 @@ def read_config(stack: compose.Stack, *, interpolate: bool = True) -> compose.Pr
         echo=False,
         hint="compose rejected the files; fix them, or delete them and run `dockyard phase3` again",
     )
-    return compose.parse_config(result.stdout)
+    return compose_models.parse_config(result.stdout)
 
 
 def check_config(root: Path, cplan: render.ComposePlan, docker: str) -> ConfigCheck:
