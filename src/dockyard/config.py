@@ -118,6 +118,13 @@ class Settings:
         default=(),
         metadata=_doc("apt packages the runtime image needs besides those the original Dockerfile installs"),
     )
+    writable_dirs: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "absolute directories the application writes to at run time, made beforehand and owned by "
+            "the generated image's non-root user (besides those found in the original Dockerfile and code)"
+        ),
+    )
     smoke_probe: tuple[str, ...] = field(
         default=("--help",),
         metadata=_doc(

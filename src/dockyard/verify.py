@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shlex
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -361,6 +362,13 @@ def smoke_check(original: SmokeResult | None, generated: SmokeResult) -> Check:
             notes.append("the original fails the same way")
     elif not generated.ok:
         differences.append(generated.summary)
+        differences.extend(_log_tail(generated.output))
+        if _PERMISSION.search(generated.output):
+            notes.append(
+                "the generated image runs as a non-root user: where the application writes outside the "
+                "directories made for it, add them to the `writable_dirs` setting, or point the "
+                "application at a writable path (its environment)"
+            )
     if original is not None and not original.ok and generated.probe.kind != "command":
         notes.append(f"the original fails: {original.summary}")
     return Check(
@@ -371,6 +379,17 @@ def smoke_check(original: SmokeResult | None, generated: SmokeResult) -> Check:
         differences=tuple(differences),
         notes=tuple(notes),
     )
+
+
+_PERMISSION = re.compile(
+    r"Permission denied|EACCES|Read-only file system|unable to open database file|Operation not permitted"
+)
+
+
+def _log_tail(output: str, lines: int = 3) -> list[str]:
+    """The container's last non-blank log lines, each as ``log: LINE``, for a service that failed."""
+    kept = [line.strip() for line in output.splitlines() if line.strip()]
+    return [f"log: {line[:200]}" for line in kept[-lines:]]
 
 
 def first_difference(before: str, after: str) -> str:

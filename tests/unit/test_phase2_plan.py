@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import config, history
+from dockyard import config, contract, history
 from dockyard.dockerfile import parse_text
 from dockyard.errors import InputError
 from dockyard.history import change_counts, log_argv, order_by_stability
@@ -269,3 +269,25 @@ def test_directories_named_by_env_are_made_writable(tmp_path: Path) -> None:
     )
     s = config.load(root, environ={})
     assert plan.writable_dirs(plan.original(s)) == ("/queue",)
+
+
+def test_directories_the_code_makes_are_writable_under_a_root_original(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text(
+        "import os\nfrom pathlib import Path\n"
+        "if not os.path.exists('logs'):\n    os.mkdir('logs')\n"
+        "os.makedirs('data/cache', exist_ok=True)\nPath('uploads').mkdir()\n"
+        "os.makedirs('/var/abs')\nos.mkdir('../up')\nos.mkdir(name)\n"
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("import os\nos.mkdir('scratch')\n")
+    made = plan.code_made_dirs(tmp_path)
+    assert made == ("data/cache", "logs", "uploads")
+    (tmp_path / "Dockerfile").write_text("FROM python:slim\nCOPY app app\nCMD ['python', '-m', 'app']\n")
+    root = contract.read(tmp_path / "Dockerfile")
+    assert plan.writable_dirs(root, made_by_code=made, workdir="/") == ("/data/cache", "/logs", "/uploads")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:slim\nUSER 1000\nCOPY app app\nCMD ['python', '-m', 'app']\n"
+    )
+    as_user = contract.read(tmp_path / "Dockerfile")
+    assert plan.writable_dirs(as_user, made_by_code=made, workdir="/") == ()

@@ -347,3 +347,12 @@ def test_hot_reload_check_needs_the_phase3_files(example: Path, fake_process, da
 
 def test_free_port_is_a_loopback_port() -> None:
     assert 1024 <= phase3.free_port() <= 65535
+
+
+def test_watch_targets_follow_the_workdir_the_image_keeps(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text("")
+    rules, _ = phase3.watch_rules(tmp_path, ["app"], rebuild_on=[], app_dir="/usr/src/app")
+    assert [(r.path, r.target) for r in rules] == [("app", "/usr/src/app/app")]
+    rules, _ = phase3.watch_rules(tmp_path, ["app"], rebuild_on=[], app_dir="/")
+    assert [(r.path, r.target) for r in rules] == [("app", "/app")]

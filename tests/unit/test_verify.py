@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -200,6 +201,37 @@ def test_command_smoke_compares_exit_code_and_output() -> None:
         "exit code 1, the original 0",
         "output differs: line 1: 'usage: other', the original 'usage: tool'",
     )
+
+
+def test_a_service_that_does_not_answer_shows_its_log_and_a_permission_hint() -> None:
+    probe = Probe(kind="network", reason="", port=5000)
+    answered = SmokeResult(
+        image="o", probe=probe, ok=True, protocol="http", target="http://x/", seconds=1.0, status=302
+    )
+    log = (
+        "Traceback (most recent call last):\n\n  File x\n"
+        "sqlite3.OperationalError: unable to open database file\n"
+    )
+    silent = SmokeResult(
+        image="g",
+        probe=probe,
+        ok=False,
+        protocol="",
+        target="http://x/",
+        seconds=120.0,
+        output=log,
+        detail="nothing answered in 120s",
+    )
+    check = verify.smoke_check(answered, silent)
+    assert not check.ok
+    assert check.differences[1:] == (
+        "log: Traceback (most recent call last):",
+        "log: File x",
+        "log: sqlite3.OperationalError: unable to open database file",
+    )
+    assert any("`writable_dirs`" in note for note in check.notes)
+    quiet = verify.smoke_check(answered, dataclasses.replace(silent, output="Listening\n"))
+    assert quiet.differences[1:] == ("log: Listening",) and not quiet.notes
 
 
 def test_report_table_and_failure() -> None:

@@ -287,6 +287,9 @@ def _check(
         if rule is None:
             raise DockyardError("no sync rule in develop.watch: edits never reach the running container")
         relpath = relative(copy, str(Path(rule.path) / "_dockyard_hot_reload.txt"))
+        in_container = str(PurePosixPath(rule.target or render.APP_DIR, "_dockyard_hot_reload.txt"))
+    else:
+        in_container = ""
     assert relpath is not None
     status(f"starting the dev stack with watch (project {stack.project_name}, port {port})")
     with compose.background(compose.watch_argv(compose.standalone(stack)), env=env) as output:
@@ -306,7 +309,9 @@ def _check(
                 handle.write(probe_snippet(target[1], token))
         else:
             edited.write_text(token + "\n", encoding="utf-8")
-        seconds = _wait_change(stack, service.name, mode, url, relpath, token, timeout=timeout, output=output)
+        seconds = _wait_change(
+            stack, service.name, mode, url, in_container, token, timeout=timeout, output=output
+        )
         after = _container(stack, service.name)
         recreated = after is None or after.id != before.id
         rebuilt = after is None or _image(stack, after.id) != image_before
@@ -346,14 +351,15 @@ def _wait_change(
     service: str,
     mode: str,
     url: str,
-    relpath: str,
+    in_container: str,
     token: str,
     *,
     timeout: float,
     output: compose.LiveOutput,
 ) -> float | None:
+    """Seconds until the edit shows: over HTTP, or (mode ``sync``) in the file ``in_container``."""
     started = time.monotonic()
-    probe = compose.exec_argv(stack, service, ["cat", f"{render.APP_DIR}/{relpath}"])
+    probe = compose.exec_argv(stack, service, ["cat", in_container])
     while time.monotonic() - started < timeout:
         if mode == "http":
             answered = _get(url, timeout=1.0) == token

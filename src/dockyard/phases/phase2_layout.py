@@ -62,13 +62,16 @@ def runtime_paths(project: Path) -> list[str]:
 
 def project_dir(current: contract.Contract | None) -> str:
     """Where the project's root lives in the image: where the original copied the context root,
-    else its WORKDIR, else /app."""
+    else its WORKDIR; ``/`` when the original copied files without setting one (``COPY app app``
+    lands in ``/app`` and runs from ``/``), else /app."""
     if current is not None:
         for copy in current.copies:
             if copy.source == "":
                 return copy.dest
-        if current.workdir and current.workdir != "/":
+        if current.workdir:
             return current.workdir
+        if current.copies:
+            return "/"
     return "/app"
 
 

@@ -6,8 +6,10 @@ requirement locks, its layout and git history) and can be overridden in ``[tool.
 
 from __future__ import annotations
 
+import ast
 import re
-from pathlib import Path
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
 
 from dockyard import binary_wheels, contract, digests, history, start_command, system_packages
 from dockyard.config import Settings
@@ -100,6 +102,42 @@ def health_route(project: Path, *, limit: int = 400) -> str | None:
         if found:
             return found.group(1)
     return None
+
+
+_MKDIR_CALLS = {"mkdir", "makedirs"}
+
+
+def code_made_dirs(project: Path, *, limit: int = 400) -> tuple[str, ...]:
+    """Relative directories the project's code creates at run time (``os.mkdir("logs")``,
+    ``os.makedirs("data/cache")``, ``Path("uploads").mkdir()``): under a root original they land in its
+    WORKDIR, which the non-root user of the generated image cannot write to unless made beforehand."""
+    found: dict[str, None] = {}
+    for index, path in enumerate(p for p in sorted(project.rglob("*.py")) if not _skipped(project, p)):
+        if index >= limit:
+            break
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            if node.func.attr not in _MKDIR_CALLS:
+                continue
+            # os.mkdir("x") / os.makedirs("x"); Path("x").mkdir()
+            target = node.func.value if not node.args else node.args[0]
+            if isinstance(target, ast.Call) and target.args:
+                target = target.args[0]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                name = target.value.strip()
+                relative = PurePosixPath(name)
+                if name and not relative.is_absolute() and ".." not in relative.parts and name != ".":
+                    found[str(relative)] = None
+    return tuple(sorted(found))
+
+
+def _skipped(project: Path, path: Path) -> bool:
+    return bool(_SKIP_DIRS & set(path.relative_to(project).parts[:-1]))
 
 
 def installs_project(project: Path, current: contract.Contract | None = None) -> bool:
@@ -227,6 +265,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         if chosen is not None:
             notes.append(f"start command: {chosen.reason}")
     from_original = current is not None and not settings.app_command
+    workdir = current.workdir if current is not None and current.workdir else root
     healthcheck = current.healthcheck if current is not None else None
     env = tuple(_carried_env(current.env)) if current is not None else ()
     uid, user, user_name, group_name = user_plan(current)
@@ -239,7 +278,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         health_path=health_path(settings, current),
         app_paths=tuple(dict.fromkeys(c.source.split("/")[0] for c in copies)),
         copies=copies,
-        workdir=(current.workdir if current is not None and current.workdir else root),
+        workdir=workdir,
         env=env,
         labels=tuple(current.labels.items()) if current is not None else (),
         expose=current.expose if current is not None else (),
@@ -248,7 +287,14 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         shell=current.shell if current is not None else None,
         original_healthcheck=healthcheck.test if healthcheck is not None else None,
         healthcheck_options=tuple(healthcheck.options.items()) if healthcheck is not None else (),
-        writable_dirs=writable_dirs(current),
+        writable_dirs=tuple(
+            dict.fromkeys(
+                [
+                    *writable_dirs(current, made_by_code=code_made_dirs(project), workdir=workdir),
+                    *settings.writable_dirs,
+                ]
+            )
+        ),
         runtime_locks=runtime_locks,
         dev_locks=dev_locks,
         installer=settings.installer,
@@ -272,13 +318,22 @@ _DIR_VARIABLE = re.compile(r"(_DIR|_PATH|_HOME|_ROOT|_FOLDER|_DATA|_CACHE)$")
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/etc", "/proc", "/sys", "/dev", "/opt/venv", "/opt/ml", "/tmp")
 
 
-def writable_dirs(current: contract.Contract | None) -> tuple[str, ...]:
+def writable_dirs(
+    current: contract.Contract | None, *, made_by_code: Sequence[str] = (), workdir: str = "/app"
+) -> tuple[str, ...]:
     """The directories the original wrote to, and those its ENV names as a place to keep things
     (``QUEUE_DIR=/queue``): the original ran as root and could create them at run time; the
-    generated image runs as a non-root user, so they are made beforehand, owned by that user."""
+    generated image runs as a non-root user, so they are made beforehand, owned by that user.
+    ``made_by_code`` are relative directories the code creates (:func:`code_made_dirs`), made
+    under ``workdir`` when the original ran as root."""
     if current is None:
         return ()
     found = list(current.writable_dirs)
+    if current.runs_as_root:
+        for name in made_by_code:
+            path = str(PurePosixPath(workdir, name))
+            if path not in found:
+                found.append(path)
     for key, value in current.env:
         path = value.strip("\"'")
         plain = path.startswith("/") and " " not in path and ":" not in path

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from dockyard import dockerignore, layout
 from dockyard.config import Settings
@@ -51,15 +51,17 @@ def watch_rules(
     *,
     rebuild_on: Sequence[str],
     ignored: dockerignore.Matcher | None = None,
+    app_dir: str = render.APP_DIR,
 ) -> tuple[tuple[render.WatchRule, ...], tuple[str, ...]]:
-    """The develop.watch rules for the service's paths and the files that need a rebuild, with notes."""
+    """The develop.watch rules for the service's paths (each synced into ``app_dir``) and the files
+    that need a rebuild, with notes."""
     rules: list[render.WatchRule] = []
     notes: list[str] = []
     for path in paths:
+        target = str(PurePosixPath(app_dir, path))
         if ignored is not None and ignored.excluded(path):
             notes.append(f"{path} is excluded by .dockerignore, so watch would never sync it: not watched")
             continue
-        target = f"{render.APP_DIR}/{path}"
         if has_python(root / path):
             why = f"{path}: copied in on change; the dev server's reloader restarts the worker"
             rules.append(
@@ -91,6 +93,9 @@ def compose_plan(
     settings: Settings, dockerfile: DockerfilePlan
 ) -> tuple[render.ComposePlan, tuple[str, ...]]:
     root = settings.project
+    # The dev stage copies the build context into the WORKDIR the generated Dockerfile keeps from the
+    # original (``/usr/src/app``, ``/``...), so that is where watch syncs to and mounts go.
+    app_dir = dockerfile.workdir
     paths = phase2_plan.runtime_paths(root)
     rebuild_on = [*dockerfile.runtime_locks, *dockerfile.dev_locks, DOCKERFILE]
     if (root / layout.DOCKERIGNORE).is_file():
@@ -98,16 +103,16 @@ def compose_plan(
     if dockerfile.install_project:
         rebuild_on.append(layout.PYPROJECT)
     ignored = dockerignore.Matcher(dockerignore.read_dockerignore(root / layout.DOCKERIGNORE))
-    rules, notes = watch_rules(root, paths, rebuild_on=rebuild_on, ignored=ignored)
+    rules, notes = watch_rules(root, paths, rebuild_on=rebuild_on, ignored=ignored, app_dir=app_dir)
     mounts: list[render.BindMount] = []
     tests = _tests_dir(root)
     if tests is not None:
         why = f"{tests}/ as on disk (the runtime build context may leave it out) for dev.test"
-        mounts.append(render.BindMount(source=tests, target=f"{render.APP_DIR}/{tests}", why=why))
+        mounts.append(render.BindMount(source=tests, target=str(PurePosixPath(app_dir, tests)), why=why))
     environment: tuple[tuple[str, str], ...] = ()
     if dockerfile.install_project:
         # The project is installed into the venv; the synced source must come first on the path.
-        source = f"{render.APP_DIR}/src" if (root / "src").is_dir() else render.APP_DIR
+        source = str(PurePosixPath(app_dir, "src")) if (root / "src").is_dir() else app_dir
         environment = (("PYTHONPATH", source),)
         notes += (f"the project is installed as a package: PYTHONPATH={source} puts the synced source first",)
     plan = render.ComposePlan(
