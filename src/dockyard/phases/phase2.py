@@ -246,7 +246,16 @@ def run(
     """Phase 1's outputs, then the Dockerfile written, linted, built, smoke-tested and measured."""
     if engine is None and not dry:
         engine = Engine.connect(settings)
-    steps = outputs(settings, dry=dry, force=force, branch=branch, engine=engine, progress=progress)
+    # the baseline is measured for the quick benchmark; without it, phase 2 does not wait for it
+    steps = outputs(
+        settings,
+        dry=dry,
+        force=force,
+        branch=branch,
+        measure_baseline=bench,
+        engine=engine,
+        progress=progress,
+    )
     if engine is None:
         steps.append(
             StepReport(name="lint, build, smoke test, benchmark", status=Status.SKIPPED, summary="dry run")
