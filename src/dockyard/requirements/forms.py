@@ -22,8 +22,10 @@ def _entry_outcome(entry: Entry) -> tuple[Level, str, str] | None:
         return (
             "warning",
             "form-vcs",
-            f"{text!r}: a VCS checkout{editable}; resolved and pinned, but a VCS source has no hash: it is "
-            "listed unhashed at the end of its lock and not installed by the generated Dockerfile",
+            f"{text!r}: a VCS checkout{editable}; pinned to its commit and listed unhashed at the end of its "
+            "lock; phase 2 builds a git checkout of a runtime layer into a wheel on the host and the image "
+            "installs that wheel hash-checked and non-editable, with no git in it (a test or dev one is not "
+            "installed)",
         )
     if entry.kind == "editable":
         return (
