@@ -70,7 +70,7 @@ def cleanup(engine: Engine) -> Iterator[list[str]]:
 
 
 def test_git_requirements_are_built_on_the_host_and_installed_hash_checked(
-    engine: Engine, tmp_path: Path, cleanup: list[str]
+    engine: Engine, tmp_path: Path, cleanup: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nonce = uuid.uuid4().hex[:8]
     plain, editable = f"vcsplain-{nonce}", f"vcsedit-{nonce}"
@@ -83,8 +83,10 @@ def test_git_requirements_are_built_on_the_host_and_installed_hash_checked(
     (project / "requirements.txt").write_text(
         "idna\n"
         f"{plain} @ git+file://{tmp_path}/repos/plain#subdirectory=pkg\n"
-        f"-e git+file://{tmp_path}/repos/edit#egg={editable.replace('-', '_')}\n"
+        # a placeholder, as a token would be written: uv and the host's git fill it, no file holds the value
+        f"-e git+file://${{VCS_TEST_ROOT}}/edit#egg={editable.replace('-', '_')}\n"
     )
+    monkeypatch.setenv("VCS_TEST_ROOT", str(tmp_path / "repos"))
     modules = (plain.replace("-", "_"), editable.replace("-", "_"))
     (project / "app.py").write_text(f"import idna, {modules[0]}, {modules[1]}\n")
     settings = config.load(project, {"app_command": ("python", "app.py"), "app_port": 0})
@@ -102,6 +104,8 @@ def test_git_requirements_are_built_on_the_host_and_installed_hash_checked(
     assert any(plain in line and plain_commit in line and "built" in line for line in lines), lines
     listing = (project / vcs.DIRNAME / vcs.REQUIREMENTS).read_text()
     assert listing.count("--hash=sha256:") == 2
+    assert "${VCS_TEST_ROOT}/edit" in listing and f"{tmp_path}/repos/edit" not in listing
+    assert f"{tmp_path}/repos/edit" not in (project / "requirements" / "base.txt").read_text()
     dockerfile = (project / "docker" / "Dockerfile").read_text()
     assert "git+" not in dockerfile and "git clone" not in dockerfile
 

@@ -6,6 +6,7 @@ commit into ``docker/vcs-wheels/``, beside a hashed requirements file the genera
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
 _LINE = re.compile(r"^(?:-e\s+)?([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*@\s*((git|hg|svn|bzr)\+\S+)")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _USERINFO = re.compile(r"(://)[^/@\s]+@")
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _FROM = re.compile(r"^\s+# from (\S+)$")
 _WHEEL = re.compile(r"^([A-Za-z0-9_.-]+) @ file://" + re.escape(MOUNT) + r"/(\S+\.whl)")
 _HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
@@ -117,8 +119,21 @@ def check(requirement: VcsRequirement) -> None:
 # --- commands (pure) -------------------------------------------------------------------------------------
 
 
-def clone_argv(requirement: VcsRequirement, dest: Path) -> list[str]:
-    return ["git", "clone", "--quiet", "--no-checkout", requirement.repository, str(dest)]
+def expand(url: str, environ: Mapping[str, str], *, where: str = "") -> str:
+    """``${NAME}`` placeholders filled from the environment, as pip and uv do: the lock keeps the
+    placeholder, only the host's ``git clone`` sees the value."""
+    missing = [name for name in _PLACEHOLDER.findall(url) if name not in environ]
+    if missing:
+        raise InputError(
+            f"{redact(url)} needs ${{{missing[0]}}} in the environment to be cloned",
+            path=where or None,
+            hint=f"export {missing[0]} where dockyard runs (it is never written to a file or an image)",
+        )
+    return _PLACEHOLDER.sub(lambda m: environ[m.group(1)], url)
+
+
+def clone_argv(repository: str, dest: Path) -> list[str]:
+    return ["git", "clone", "--quiet", "--no-checkout", repository, str(dest)]
 
 
 def checkout_argv(requirement: VcsRequirement, dest: Path) -> list[str]:
@@ -194,11 +209,13 @@ def build(
     previous: Mapping[str, tuple[str, str]] | None = None,
     uv: str | None = None,
     timeout: float = 600,
+    environ: Mapping[str, str] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[Built, ...]:
     """Each requirement's wheel in ``project/DIRNAME``: reused when ``previous`` records one for the
     same URL and commit that is still there, else cloned at its commit and built by ``uv build``."""
     out_dir = project / DIRNAME
+    environ = os.environ if environ is None else environ
     uv = uv or process.tool_path("uv") or "uv"
     done: list[Built] = []
     for requirement in requirements:
@@ -211,7 +228,8 @@ def build(
         with tempfile.TemporaryDirectory(prefix="dockyard-vcs-") as scratch:
             checkout, wheels = Path(scratch) / "checkout", Path(scratch) / "wheels"
             hint = "the host must reach the repository (dockyard runs git there, never in the image)"
-            process.run(clone_argv(requirement, checkout), env=GIT_ENV, timeout=timeout, hint=hint)
+            repository = expand(requirement.repository, environ, where=requirement.lock)
+            process.run(clone_argv(repository, checkout), env=GIT_ENV, timeout=timeout, hint=hint)
             process.run(checkout_argv(requirement, checkout), env=GIT_ENV, timeout=timeout, hint=hint)
             process.run(build_argv(uv, checkout / requirement.subdirectory, wheels), timeout=timeout)
             made = sorted(wheels.glob("*.whl"))
