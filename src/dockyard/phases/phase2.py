@@ -152,7 +152,7 @@ def vcs_step(
         project,
         {
             f"{vcs.DIRNAME}/{vcs.REQUIREMENTS}": GeneratedFile(
-                vcs.requirements_text(built), source="the locks"
+                vcs.requirements_text(built), source="the git requirements of the runtime locks"
             )
         },
         force=force,
