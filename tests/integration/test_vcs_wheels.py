@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import config
+from dockyard import config, process
 from dockyard.engine import BuildRequest, Engine
-from dockyard.errors import BuildFailed
+from dockyard.errors import BuildFailed, CommandFailed
 from dockyard.phases import phase2
 from dockyard.phases import verify as verify_phase
 from dockyard.phases.report import Status
@@ -144,3 +144,25 @@ def test_git_requirements_are_built_on_the_host_and_installed_hash_checked(
     with pytest.raises(BuildFailed) as caught:
         engine.build(request, label="vcs-tampered")
     assert "hash" in caught.value.render().lower()
+
+
+def test_a_token_filled_into_a_git_url_is_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git runs on the host with the token filled in; its failure (nothing listens on port 9) is
+    reported with the placeholder, and dockyard's command echo never sees the argv."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    monkeypatch.setenv("VCS_TEST_TOKEN", secret)
+    found = vcs.parse(f"lib @ git+http://${{VCS_TEST_TOKEN}}@127.0.0.1:9/org/lib.git@{'0' * 40}", "base.txt")
+    assert found is not None
+    echoed: list[str] = []
+    process.set_echo(echoed.append)
+    try:
+        with pytest.raises(CommandFailed) as caught:
+            vcs.build(tmp_path, [found], timeout=60)
+    finally:
+        process.set_echo(None)
+    shown = caught.value.render()
+    assert "127.0.0.1:9" in shown and secret not in shown
+    assert not any(secret in line for line in echoed)
+    assert not (tmp_path / vcs.DIRNAME).exists() or not any((tmp_path / vcs.DIRNAME).iterdir())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard import atomic, layout, process
-from dockyard.errors import InputError
+from dockyard.errors import CommandFailed, InputError
 from dockyard.requirements.lock import unhashed_lines
 from dockyard.requirements.model import normalize
 
@@ -194,6 +194,26 @@ def requirements_text(built: Sequence[Built]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _git(
+    argv: list[str], repository: str, requirement: VcsRequirement, secrets: Sequence[str], *, timeout: float
+) -> None:
+    """Run git quietly: the argv may hold a filled-in token, so neither it nor git's output is shown
+    as is; a failure names the redacted URL, each filled-in value put back as ``***``."""
+    shown = redact(requirement.repository)
+    result = process.run(argv, env=GIT_ENV, timeout=timeout, check=False, echo=False)
+    if result.returncode != 0:
+        output = (result.stderr or result.stdout).replace(repository, shown)
+        for secret in (s for s in secrets if s):
+            output = output.replace(secret, "***")
+        raise CommandFailed(
+            [shown if word == repository else word for word in argv],
+            result.returncode,
+            redact(output)[-2000:],
+            hint="the host must reach the repository: dockyard runs git there (with the host's "
+            "credentials), never in the image",
+        )
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -227,10 +247,10 @@ def build(
         progress(f"building {requirement.name} from {requirement.shown}")
         with tempfile.TemporaryDirectory(prefix="dockyard-vcs-") as scratch:
             checkout, wheels = Path(scratch) / "checkout", Path(scratch) / "wheels"
-            hint = "the host must reach the repository (dockyard runs git there, never in the image)"
             repository = expand(requirement.repository, environ, where=requirement.lock)
-            process.run(clone_argv(repository, checkout), env=GIT_ENV, timeout=timeout, hint=hint)
-            process.run(checkout_argv(requirement, checkout), env=GIT_ENV, timeout=timeout, hint=hint)
+            secrets = [environ[name] for name in _PLACEHOLDER.findall(requirement.repository)]
+            _git(clone_argv(repository, checkout), repository, requirement, secrets, timeout=timeout)
+            _git(checkout_argv(requirement, checkout), repository, requirement, secrets, timeout=timeout)
             process.run(build_argv(uv, checkout / requirement.subdirectory, wheels), timeout=timeout)
             made = sorted(wheels.glob("*.whl"))
             if len(made) != 1 or not _pure(made[0].name):
