@@ -38,6 +38,9 @@ INSTALLER_SET = "installer"
 BUILD_SYSTEM_SET = "build-system"
 #: Where an install step of the generated Dockerfile mounts its wheel set.
 WHEELS_MOUNT = "/wheels"
+#: Wheels built on the host from the runtime locks' git requirements, and where the image mounts them.
+VCS_WHEELS = "docker/vcs-wheels"
+VCS_MOUNT = "/tmp/vcs-wheels"
 #: The split and locked requirement groups, in ``Settings.requirements_dir``.
 REQUIREMENT_GROUPS = ("base", "ml", "test", "dev")
 #: In ``Settings.state_dir``: the context report, the baseline, benchmark results, the writer's manifest.

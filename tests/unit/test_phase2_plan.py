@@ -74,6 +74,27 @@ def test_installs_project_only_with_a_build_system(tmp_path: Path) -> None:
     assert plan.installs_project(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("line", "installs"),
+    [
+        ("-e .", True),
+        ("--editable=./", True),
+        (".", True),
+        ("-e .[web]  # the service", True),
+        ("file:.", True),
+        ("-e ./libs/helper", False),
+        ("requests", False),
+        ("# -e .", False),
+    ],
+)
+def test_a_setup_py_project_whose_requirements_name_it_is_installed(
+    tmp_path: Path, line: str, installs: bool
+) -> None:
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    (tmp_path / "requirements.txt").write_text(f"idna\n{line}\n")
+    assert plan.installs_project(tmp_path) is installs
+
+
 def test_plan_needs_phase1_locks(tmp_path: Path) -> None:
     s = config.load(project(tmp_path), environ={})
     with pytest.raises(InputError, match="no locked runtime requirements") as caught:

@@ -39,6 +39,7 @@ from dockyard.render import dockerfile as render_dockerfile
 from dockyard.render import writer
 from dockyard.render.writer import GeneratedFile, WritePlan
 from dockyard.scan import SCANNERS, ScanResult, at_or_above
+from dockyard.wheelhouse import vcs
 
 DOCKERFILE = layout.DOCKERFILE
 RUNTIME_TARGET = layout.RUNTIME_TARGET
@@ -129,6 +130,54 @@ def dockerfile_step(
     )
 
 
+def vcs_step(
+    settings: Settings, *, dry: bool = False, force: bool = False, progress: Progress = no_progress
+) -> StepReport | None:
+    """The runtime locks' git requirements built into wheels on the host, each at its locked commit, with
+    their hashed requirements file (the image installs them without git). None: the locks have none."""
+    project, reqs = settings.project, settings.requirements_dir
+    found = vcs.find(project, (f"{reqs}/base.txt", f"{reqs}/ml.txt"))
+    if not found:
+        return None
+    name = "VCS wheels"
+    if dry:
+        shown = ", ".join(r.shown for r in found)
+        return StepReport(
+            name=name, status=Status.PLANNED, summary=f"would build wheels on the host: {shown}"
+        )
+    listing = project / vcs.DIRNAME / vcs.REQUIREMENTS
+    previous = vcs.recorded(listing.read_text(encoding="utf-8")) if listing.is_file() else {}
+    built = vcs.build(project, found, previous=previous, progress=progress)
+    plan = writer.plan_writes(
+        project,
+        {
+            f"{vcs.DIRNAME}/{vcs.REQUIREMENTS}": GeneratedFile(
+                vcs.requirements_text(built), source="the git requirements of the runtime locks"
+            )
+        },
+        force=force,
+        state_dir=settings.state_dir,
+    )
+    files = write_files.write(plan, dry=False)
+    findings = tuple(
+        Finding(
+            level=Level.INFO,
+            message=f"{b.requirement.name} @ {b.requirement.shown} ({b.requirement.lock}): "
+            + (f"{b.wheel} is current (same commit)" if b.reused else f"built {b.wheel} on the host")
+            + "; installed from it hash-checked and non-editable, no git in the image",
+        )
+        for b in built
+    )
+    changed = any(not b.reused for b in built) or write_files.status_of(files, dry=False) == "done"
+    return StepReport(
+        name=name,
+        status=Status.DONE if changed else Status.CURRENT,
+        summary=f"{len(built)} git requirement(s) as wheels in {vcs.DIRNAME}/",
+        files=files,
+        findings=findings,
+    )
+
+
 def outputs(
     settings: Settings,
     *,
@@ -143,8 +192,13 @@ def outputs(
     first = phase1.run(
         settings, dry=dry, force=force, branch=branch, measure_baseline=measure_baseline, progress=progress
     )
+    steps = [first]
+    progress("phase 2: VCS wheels")
+    wheels = vcs_step(settings, dry=dry, force=force, progress=progress)
+    if wheels is not None:
+        steps.append(wheels)
     progress(f"phase 2: {DOCKERFILE}")
-    return [first, dockerfile_step(settings, dry=dry, force=force, engine=engine)]
+    return [*steps, dockerfile_step(settings, dry=dry, force=force, engine=engine)]
 
 
 def lint_step(settings: Settings) -> StepReport:
@@ -246,7 +300,16 @@ def run(
     """Phase 1's outputs, then the Dockerfile written, linted, built, smoke-tested and measured."""
     if engine is None and not dry:
         engine = Engine.connect(settings)
-    steps = outputs(settings, dry=dry, force=force, branch=branch, engine=engine, progress=progress)
+    # the baseline is measured for the quick benchmark; without it, phase 2 does not wait for it
+    steps = outputs(
+        settings,
+        dry=dry,
+        force=force,
+        branch=branch,
+        measure_baseline=bench,
+        engine=engine,
+        progress=progress,
+    )
     if engine is None:
         steps.append(
             StepReport(name="lint, build, smoke test, benchmark", status=Status.SKIPPED, summary="dry run")

@@ -179,13 +179,29 @@ def _pyproject(project: Path) -> dict[str, object]:
 
 def installs_project(project: Path, current: contract.Contract | None = None) -> bool:
     """Installed as a package: a pyproject with [project] and [build-system], or a setup.py/setup.cfg
-    project whose original Dockerfile runs ``pip install .`` (``-e .``, ``setup.py install``)."""
+    project whose original Dockerfile runs ``pip install .`` (``-e .``, ``setup.py install``) or whose
+    requirements file names the project itself (``-e .``, ``.``)."""
     data = _pyproject(project)
     if "project" in data and "build-system" in data:
         return True
-    if not any((project / name).is_file() for name in ("setup.py", "setup.cfg")) or current is None:
+    if not any((project / name).is_file() for name in ("setup.py", "setup.cfg")):
         return False
-    return current.installs_itself
+    return (current is not None and current.installs_itself) or requirements_name_project(project)
+
+
+#: ``-e .``, ``--editable=./``, ``.``, ``file:.``, ``.[extra]``: a requirements line naming its own directory.
+_SELF_LINE = re.compile(r"^(?:(?:-e|--editable)[\s=]+)?(?:file:)?\.(?:/)?(?:\[[^\]]*\])?\s*(?:[;#].*)?$")
+
+
+def requirements_name_project(project: Path) -> bool:
+    """A requirements file in the project root installs the project itself (``-e .``)."""
+    for path in sorted(project.glob("*requirements*.txt")):
+        if not path.is_file():
+            continue
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if any(_SELF_LINE.match(line.strip()) for line in lines):
+            return True
+    return False
 
 
 def compiled_reason(project: Path) -> str | None:

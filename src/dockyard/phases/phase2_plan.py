@@ -17,6 +17,7 @@ from dockyard.errors import InputError
 from dockyard.phases import phase2_layout
 from dockyard.phases.phase2_layout import FALLBACK_RANK, NOT_RUNTIME, runtime_paths
 from dockyard.render.dockerfile import UID, DockerfilePlan
+from dockyard.wheelhouse import vcs
 
 #: Only when there is no original Dockerfile to read.
 DEFAULT_PORT = 8000
@@ -241,6 +242,12 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
             skip = (src,) if src else pkgs
             notes.append(f"the project is built as a wheel on every code change: {reason}")
     local = tuple(line for lock in runtime_locks for line in local_lines((project / lock).read_text()))
+    from_git = vcs.find(project, runtime_locks)
+    if from_git:
+        notes.append(
+            f"{len(from_git)} git requirement(s) installed from wheels built on the host in {vcs.DIRNAME}/: "
+            + ", ".join(r.name for r in from_git)
+        )
     private = next(
         (
             m.group(1)
@@ -304,6 +311,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         test_command=settings.test_command,
         install_project=install_project,
         local_installs=local,
+        vcs_wheels=vcs.DIRNAME if from_git else None,
         private_index=private,
         editable=editable,
         notes=tuple(notes),

@@ -24,6 +24,7 @@ from dockyard.layout import (  # the wheelhouse's layout, which both sides agree
     BUILD_SYSTEM_SET,
     INSTALLER_SET,
     LOCK_CHECKSUM,
+    VCS_MOUNT,
     WHEELHOUSE_LOCK,
     WHEELS_MOUNT,
 )
@@ -98,6 +99,8 @@ class DockerfilePlan:
     private_index: str | None = None
     #: local libraries, archives and paths the runtime locks list unhashed (phase 1), installed --no-deps
     local_installs: tuple[str, ...] = ()
+    #: context-relative directory of the wheels built from the runtime locks' git requirements
+    vcs_wheels: str | None = None
     wheelhouse: str | None = None
     offline: bool = False
     test_command: tuple[str, ...] = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
@@ -245,6 +248,7 @@ def render(plan: DockerfilePlan) -> str:
         **{k: getattr(plan, k) for k in plan.__dataclass_fields__},
         **install_commands(plan),
         wheels_mount=WHEELS_MOUNT,
+        vcs_mount=VCS_MOUNT,
         wheelhouse_lock=WHEELHOUSE_LOCK,
         lock_checksum=LOCK_CHECKSUM,
         installer_set=INSTALLER_SET,

@@ -7,9 +7,13 @@ sdist, an editable library, extras and markers, index and find-links options, co
 
 from __future__ import annotations
 
+import re
+
 from dockyard.requirements.model import Declared, Entry, Finding, Level, Option
 
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2")
+#: ``https://user:secret@`` or ``https://token@`` written out; not a ``${VARIABLE}``, nor ssh's ``git@``.
+_LITERAL_CREDENTIAL = re.compile(r"://(?!git@)(?![^/@\s]*\$\{)[^/@\s]+@")
 
 
 def _entry_outcome(entry: Entry) -> tuple[Level, str, str] | None:
@@ -22,8 +26,16 @@ def _entry_outcome(entry: Entry) -> tuple[Level, str, str] | None:
         return (
             "warning",
             "form-vcs",
-            f"{text!r}: a VCS checkout{editable}; resolved and pinned, but a VCS source has no hash: it is "
-            "listed unhashed at the end of its lock and not installed by the generated Dockerfile",
+            f"{text!r}: a VCS checkout{editable}; pinned to its commit and listed unhashed at the end of its "
+            "lock; phase 2 builds a git checkout of a runtime layer into a wheel on the host and the image "
+            "installs that wheel hash-checked and non-editable, with no git in it (a test or dev one is not "
+            "installed)"
+            + (
+                "; it carries a literal credential, which the lock would keep: write it as ${VARIABLE} "
+                "(the host's git expands it, no file or image holds it)"
+                if _LITERAL_CREDENTIAL.search(text)
+                else ""
+            ),
         )
     if entry.kind == "editable":
         return (

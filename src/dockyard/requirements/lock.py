@@ -44,6 +44,7 @@ UNHASHED_NOTE = (
     "# dockyard: not hash-locked (editable install, VCS checkout or local path); their dependencies are\n"
     "# pinned above. Install them after this file, without dependencies: pip install --no-deps <line>"
 )
+_VCS = re.compile(r"@\s*(git|hg|svn|bzr)\+")
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?:==\s*([^\s;\\]+)|@\s*(\S+))")
 
 
@@ -266,7 +267,14 @@ def lock_sets(
         Finding(
             level="warning",
             code="not-hash-locked",
-            message=f"{group}.txt: {line} is locked without hashes; install it separately",
+            message=f"{group}.txt: {line} is locked without hashes; "
+            + (
+                "the runtime image does not install it (a test or dev layer)"
+                if group not in ("base", "ml")
+                else "phase 2 builds it into a hash-checked wheel on the host"
+                if _VCS.search(line)
+                else "phase 2 installs it in a layer of its own"
+            ),
         )
         for group, lines in unhashed.items()
         for line in lines
