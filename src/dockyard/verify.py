@@ -388,7 +388,8 @@ _PERMISSION = re.compile(
 
 def _log_tail(output: str, lines: int = 3) -> list[str]:
     """The container's last non-blank log lines, each as ``log: LINE``, for a service that failed."""
-    kept = [line.strip() for line in output.splitlines() if line.strip()]
+    # Python's traceback underlines (^^^^, ~~~~) say nothing out of context
+    kept = [line.strip() for line in output.splitlines() if line.strip().strip("^~ ")]
     return [f"log: {line[:200]}" for line in kept[-lines:]]
 
 

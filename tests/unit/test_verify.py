@@ -209,7 +209,7 @@ def test_a_service_that_does_not_answer_shows_its_log_and_a_permission_hint() ->
         image="o", probe=probe, ok=True, protocol="http", target="http://x/", seconds=1.0, status=302
     )
     log = (
-        "Traceback (most recent call last):\n\n  File x\n"
+        "Traceback (most recent call last):\n\n  File x\n  ~~~^^^^\n"
         "sqlite3.OperationalError: unable to open database file\n"
     )
     silent = SmokeResult(
