@@ -393,10 +393,20 @@ def _log_tail(output: str, lines: int = 3) -> list[str]:
     return [f"log: {line[:200]}" for line in kept[-lines:]]
 
 
+#: Where an installer puts packages: a venv, /usr/local (the official image), /usr (Debian's Python).
+_PACKAGES_DIR = re.compile(r"/[^\s\"']*?/(?:site|dist)-packages/")
+
+
+def _comparable(text: str) -> list[str]:
+    """Lines with trailing blanks dropped and package paths made alike: the same traceback from
+    ``/usr/local/lib/python3.11/site-packages`` and from ``/opt/venv/lib/...`` is the same failure."""
+    return [_PACKAGES_DIR.sub("<packages>/", line.rstrip()) for line in text.strip().splitlines()]
+
+
 def first_difference(before: str, after: str) -> str:
-    """The first line that differs (trailing blanks ignored), or "" when they are the same."""
-    a = [line.rstrip() for line in before.strip().splitlines()]
-    b = [line.rstrip() for line in after.strip().splitlines()]
+    """The first line that differs (trailing blanks and package directories ignored), or ""."""
+    a = _comparable(before)
+    b = _comparable(after)
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return f"line {i + 1}: {y!r}, the original {x!r}"

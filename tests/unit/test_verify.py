@@ -234,6 +234,18 @@ def test_a_service_that_does_not_answer_shows_its_log_and_a_permission_hint() ->
     assert quiet.differences[1:] == ("log: Listening",) and not quiet.notes
 
 
+def test_the_same_traceback_from_another_package_directory_is_the_same_output() -> None:
+    original = (
+        '  File "/usr/local/lib/python3.11/dist-packages/django/core/management/__init__.py", line 442\n'
+    )
+    generated = (
+        '  File "/opt/venv/lib/python3.11/site-packages/django/core/management/__init__.py", line 442\n'
+    )
+    assert verify.first_difference(original, generated) == ""
+    other = '  File "/opt/venv/lib/python3.11/site-packages/django/core/handlers.py", line 442\n'
+    assert verify.first_difference(original, other).startswith("line 1:")
+
+
 def test_report_table_and_failure() -> None:
     rows = [
         verify.Check(name="a", original="x", generated="y", ok=True),
