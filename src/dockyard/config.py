@@ -263,6 +263,11 @@ def load(
         raise ConfigError(f"builder must be auto, buildx or buildkit, not {values['builder']!r}")
     if values.get("installer", "uv") not in {"uv", "pip"}:
         raise ConfigError(f"installer must be uv or pip, not {values['installer']!r}")
+    if values.get("runtime_base", "slim") not in {"slim", "stripped", "distroless"}:
+        raise ConfigError(
+            f"runtime_base must be slim, stripped or distroless, not {values['runtime_base']!r}",
+            hint="dockyard base.candidates measures each and says which to use",
+        )
     explicit = frozenset(values)
     if "base_image" not in values:
         followed = contract.base_image_for(
