@@ -167,9 +167,13 @@ def collect_run(args: Sequence[str]) -> str:
     return f"RUN {json.dumps(['python', '-c', COLLECT.strip(), *args])}"
 
 
+def strip_command() -> str:
+    """The command that removes :data:`STRIP` and :data:`STRIP_VENV` (a shell expands their globs)."""
+    return "rm -rf \\\n    " + " \\\n    ".join((*STRIP, *STRIP_VENV))
+
+
 def strip_run() -> str:
-    """The RUN line that removes :data:`STRIP` and :data:`STRIP_VENV` (a shell expands their globs)."""
-    return "RUN rm -rf \\\n    " + " \\\n    ".join((*STRIP, *STRIP_VENV))
+    return "RUN " + strip_command()
 
 
 @dataclass(frozen=True, kw_only=True)

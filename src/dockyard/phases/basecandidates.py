@@ -228,7 +228,7 @@ def accept(settings: Settings, found: list[Candidate], *, dry_run: bool = False)
             summary=f"would write {edit.line} into [tool.dockyard] of {where}",
             files=(
                 FileResult(path=where, action=action, message=f"would set {edit.line}", diff=edit.diff()),
-            ),  # noqa: E501
+            ),
         )
     pyproject_settings.apply(edit)
     return StepReport(

@@ -243,9 +243,12 @@ def _install_commands(plan: DockerfilePlan) -> dict[str, str]:
 
 
 def env_literal(value: str) -> str:
-    """A value from an image's configuration written so that ENV gives it back unchanged."""
-    if re.fullmatch(r"[A-Za-z0-9_./:@%+,~-]*", value) and value:
+    """A value from an image's configuration written so that ENV gives it back unchanged (single
+    quotes: no ``$`` expansion)."""
+    if value and re.fullmatch(r"[A-Za-z0-9_./:@%+,~=-]*", value):
         return value
+    if "'" not in value:
+        return f"'{value}'"
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
 
 
@@ -254,7 +257,7 @@ def runtime_root(plan: DockerfilePlan) -> dict[str, object]:
     root, and the base image's environment the ``FROM scratch`` stage restates."""
     args = candidates.collect_args(packages=plan.apt_runtime_packages, owned=plan.writable_dirs, uid=plan.uid)
     return {
-        "strip_run": candidates.strip_run(),
+        "strip_command": candidates.strip_command(),
         "collect_run": candidates.collect_run(args),
         "base_env_lines": [f"{key}={env_literal(value)}" for key, value in plan.base_env]
         or [f"PATH={DEFAULT_PATH}"],
