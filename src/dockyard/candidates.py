@@ -1,6 +1,6 @@
-"""Base-image candidates for the runtime image: the slim runtime as built, a stripped copy of it, and a
-distroless-style root (interpreter, stdlib, venvs and the shared libraries they load; no shell, no
-package manager). Each is a small Dockerfile derived from the built runtime image and its config.
+"""How a runtime is stripped (:data:`STRIP`) or reduced to a distroless root (:data:`COLLECT`): used by
+the generated Dockerfile's runtime stage (``runtime_base``) and by candidate Dockerfiles derived from a
+built runtime image and its config.
 """
 
 from __future__ import annotations
