@@ -127,8 +127,18 @@ for obj in objects:
         parts = line.split("=>")[-1].split()
         if parts and parts[0].startswith("/"):
             add(parts[0])
+links = set()
+def canonical(path):
+    # the path with its directory resolved (/lib64/ld.so -> /usr/lib64/ld.so on a merged-/usr system):
+    # nothing is copied through a symlinked directory; those links are made again afterwards
+    parent, here = os.path.dirname(path), ""
+    for part in parent.strip("/").split("/"):
+        here += "/" + part
+        if part and os.path.islink(here):
+            links.add(here)
+    return os.path.join(os.path.realpath(parent), os.path.basename(path))
 copied = []
-for path in sorted(keep):
+for path in sorted({canonical(p) for p in keep}):
     if any(path.startswith(d + "/") for d in copied):
         continue
     target = out + path
@@ -143,6 +153,11 @@ for path in sorted(keep):
         os.symlink(os.readlink(path), target)
     else:
         shutil.copy2(path, target)
+for link in sorted(links):
+    target = out + canonical(link)
+    if not os.path.lexists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.symlink(os.readlink(link), target)
 for uid, gid, path in owned:
     os.makedirs(out + path, exist_ok=True)
     os.chown(out + path, int(uid), int(gid))

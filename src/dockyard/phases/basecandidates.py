@@ -152,7 +152,7 @@ def recommend(found: list[Candidate]) -> Candidate | None:
     return min(passing, key=lambda c: c.size) if passing else None
 
 
-def report(found: list[Candidate], *, applied: str) -> StepReport:
+def report(found: list[Candidate], *, applied: str, accepting: bool = False) -> StepReport:
     slim = next(c for c in found if c.kind == "slim")
     best = recommend(found)
     rows = [
@@ -174,10 +174,12 @@ def report(found: list[Candidate], *, applied: str) -> StepReport:
         summary = f"{best.kind} is the smallest that passes, and it is in use"
     else:
         size = ui.human_bytes(best.size)
-        summary = (
-            f"recommended: {best.kind} ({size}); `dockyard base.candidates --apply` sets "
-            f'runtime_base = "{best.kind}" in [tool.dockyard] (then `dockyard phase2`)'
-        )
+        summary = f"recommended: {best.kind} ({size})"
+        if not accepting:
+            summary += (
+                f'; `dockyard base.candidates --apply` sets runtime_base = "{best.kind}" in '
+                "[tool.dockyard] (then `dockyard phase2`)"
+            )
     return StepReport(
         name="base-images",
         status=Status.DONE if best else Status.FAILED,
@@ -247,7 +249,6 @@ def with_step(report: StepReport, step: StepReport) -> StepReport:
         summary=f"{report.summary}; {step.summary}",
         status=Status.FAILED if failed else report.status,
         steps=(*report.steps, step),
-        files=(*report.files, *step.files),
     )
 
 
@@ -282,5 +283,5 @@ def run(
         raise DockyardError(f"no image {runtime} to derive candidates from", hint=hint)
     smoke = default_smoke(settings, engine)
     found = build_candidates(settings, engine, runtime, smoke, from_plan=from_plan, progress=progress)
-    done = report(found, applied=settings.runtime_base)
+    done = report(found, applied=settings.runtime_base, accepting=apply)
     return with_step(done, accept(settings, found, dry_run=dry_run)) if apply else done
