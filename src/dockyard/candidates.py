@@ -258,9 +258,12 @@ def stripped_dockerfile(source: str, config: RuntimeConfig) -> str:
     ])  # fmt: skip
 
 
-def distroless_dockerfile(source: str, config: RuntimeConfig, *, keep: Sequence[str] = ()) -> str:
-    """Only what the interpreter, the venvs and the app load, collected by :data:`COLLECT`."""
-    paths = [p for p in (config.workdir, *keep) if p]
+def distroless_dockerfile(
+    source: str, config: RuntimeConfig, *, keep: Sequence[str] = (), packages: Sequence[str] = ()
+) -> str:
+    """Only what the interpreter, the venvs, the app and the apt ``packages`` load, collected by
+    :data:`COLLECT`."""
+    paths = collect_args(keep=[p for p in (config.workdir, *keep) if p], packages=packages)
     return "\n".join([
         f"FROM {source} AS source",
         "USER root",
@@ -273,11 +276,11 @@ def distroless_dockerfile(source: str, config: RuntimeConfig, *, keep: Sequence[
     ])  # fmt: skip
 
 
-def dockerfile_for(kind: str, source: str, config: RuntimeConfig) -> str:
+def dockerfile_for(kind: str, source: str, config: RuntimeConfig, *, packages: Sequence[str] = ()) -> str:
     if kind == "stripped":
         return stripped_dockerfile(source, config)
     if kind == "distroless":
-        return distroless_dockerfile(source, config)
+        return distroless_dockerfile(source, config, packages=packages)
     raise ValueError(f"no Dockerfile for candidate {kind!r}: the slim runtime is built as is")
 
 

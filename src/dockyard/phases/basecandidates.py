@@ -76,7 +76,8 @@ def build_candidates(
             image, built_s, image_size = runtime_image, 0.0, size
         else:
             folder = settings.state_path / "candidates" / kind
-            atomic_write_text(folder / "Dockerfile", candidates.dockerfile_for(kind, runtime_image, config))
+            text = candidates.dockerfile_for(kind, runtime_image, config, packages=_apt_packages(settings))
+            atomic_write_text(folder / "Dockerfile", text)
             tag = candidate_tag(settings, kind)
             built = engine.build(
                 BuildRequest(context=folder, dockerfile=folder / "Dockerfile", tags=(tag,)),
@@ -85,6 +86,18 @@ def build_candidates(
             image, built_s, image_size = tag, built.wall_s, built.image_bytes
         found.append(_measured(docker, kind, image, built_s, image_size, smoke))
     return found
+
+
+def _apt_packages(settings: Settings) -> tuple[str, ...]:
+    """The runtime apt packages of the original (and the setting), for the distroless candidate."""
+    from dockyard.phases import phase2_plan
+
+    try:
+        current = phase2_plan.original(settings)
+    except DockyardError:
+        current = None
+    found = current.runtime_packages if current is not None else ()
+    return tuple(dict.fromkeys((*found, *settings.runtime_packages)))
 
 
 def candidate_tag(settings: Settings, kind: str) -> str:
