@@ -99,7 +99,9 @@ class Settings:
     runtime_base: str = field(
         default="slim",
         metadata=_doc(
-            "runtime base of generated Dockerfiles: slim, stripped or distroless (see base.candidates)"
+            "runtime stage of generated Dockerfiles: slim, stripped (no pip, setuptools, test suites) or "
+            "distroless (no shell; refused when the command needs one); `dockyard base.candidates "
+            "--apply` sets it"
         ),
     )
     # --- the original image (dockyard.contract) ---
