@@ -179,15 +179,12 @@ def shell_needs(
         why = f"it runs {script.relative_to(project).as_posix()}, a #!{interpreter} script"
         needs.append(ShellNeed(where=where, why=why))
     check = current.healthcheck if current is not None else None
-    runs_shell = check is not None and (
-        check.form != "exec" or bool(check.args and _shell_word(check.args[0]))
-    )
-    if check is not None and runs_shell and not check.disabled and healthcheck_probe(check.test) is None:
+    if check is not None and not check.disabled and exec_healthcheck(check.test) is None:
         text = " ".join(check.args)
         needs.append(
             ShellNeed(
                 where=f"{name} line {check.line}: HEALTHCHECK",
-                why=f"`{text}` runs with /bin/sh and is no plain curl/wget of a URL",
+                why=f"`{text}` needs /bin/sh: it is no plain curl/wget of a URL and no simple Python command",
             )
         )
     return tuple(needs)
@@ -217,12 +214,44 @@ def healthcheck_probe(test: Sequence[str]) -> tuple[str, ...] | None:
     return ("python", "-c", code)
 
 
-def distroless_healthcheck(test: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """The original HEALTHCHECK as the distroless runtime runs it: HTTP probes become Python, the
-    rest is kept (a shell one is refused by :func:`shell_needs` first)."""
+_EXIT_1 = re.compile(r"\s*\|\|\s*exit\s+1\s*$")
+_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SHELL_SYNTAX = re.compile(r"[|&;<>()$`*?~{}\[\]!#\\]")
+
+
+def simple_command(text: str) -> tuple[str, ...] | None:
+    """The words of a shell line that needs no shell to run (no operator, expansion or glob
+    outside single quotes; ``|| exit 1`` dropped, as any failure is unhealthy), or None."""
+    text = _EXIT_1.sub("", text)
+    unquoted = re.sub(r"'[^']*'", "", text)
+    if any(re.search(r"[$`]", quoted) for quoted in _DOUBLE_QUOTED.findall(unquoted)):
+        return None
+    if _SHELL_SYNTAX.search(_DOUBLE_QUOTED.sub("", unquoted)):
+        return None
+    try:
+        words = tuple(shlex.split(text))
+    except ValueError:
+        return None
+    return words or None
+
+
+def exec_healthcheck(test: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The original HEALTHCHECK as a runtime without a shell runs it: an HTTP probe becomes Python,
+    a simple Python command becomes exec form, an exec form without a shell stays; None when it
+    needs a shell."""
     if test is None or test[:1] == ("NONE",):
         return test
     probe = healthcheck_probe(test)
     if probe is not None and (test[0] == "CMD-SHELL" or PurePosixPath(test[1]).name in ("curl", "wget")):
         return ("CMD", *probe)
-    return test
+    if test[0] == "CMD-SHELL":
+        words = simple_command(test[1]) if len(test) == 2 else None
+        python = words is not None and PurePosixPath(words[0]).name.startswith("python")
+        return ("CMD", *words) if words is not None and python else None
+    return None if len(test) < 2 or _shell_word(test[1]) else test
+
+
+def distroless_healthcheck(test: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """:func:`exec_healthcheck`, or the test as it is (one that needs a shell is refused before)."""
+    converted = exec_healthcheck(test)
+    return converted if converted is not None else test

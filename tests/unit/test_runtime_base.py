@@ -91,7 +91,7 @@ def test_distroless_collects_apt_files_and_probes_with_python(tmp_path: Path) ->
     health = parse_text(text).stage("runtime").healthcheck  # type: ignore[union-attr]
     assert health is not None and health.form == "exec" and health.args[0] == "python"
     assert "http://localhost:8000/health" in health.args[2]
-    assert any("asks Python" in n for n in p.notes)
+    assert any("HEALTHCHECK runs in exec form" in n for n in p.notes)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_distroless_collects_apt_files_and_probes_with_python(tmp_path: Path) ->
             'CMD ["python", "-m", "svc"]\n',
             {},
             "line 3: HEALTHCHECK",
-            "runs with /bin/sh",
+            "needs /bin/sh",
         ),
     ],
 )
@@ -194,3 +194,34 @@ def test_runtime_base_must_be_a_known_kind(tmp_path: Path) -> None:
 def test_slim_is_unchanged(tmp_path: Path) -> None:
     text = render(plan.plan_dockerfile(config.load(locked(tmp_path, SERVICE), environ={})))
     assert "FROM base AS runtime\n" in text and "scratch" not in text and "runtime-root" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            "python -c \"import urllib.request; urllib.request.urlopen('http://localhost:8501/_stcore/health')\"",
+            (
+                "python",
+                "-c",
+                "import urllib.request; urllib.request.urlopen('http://localhost:8501/_stcore/health')",
+            ),
+        ),
+        ("python /app/health.py --quiet || exit 1", ("python", "/app/health.py", "--quiet")),
+        ("python -c 'print($HOME)'", ("python", "-c", "print($HOME)")),
+        ('python -c "print($HOME)"', None),
+        ("python health.py && echo ok", None),
+        ("python $SCRIPT", None),
+        ("ls *.py", None),
+    ],
+)
+def test_simple_shell_lines_run_without_a_shell(text: str, words: tuple[str, ...] | None) -> None:
+    assert runtime_base.simple_command(text) == words
+
+
+def test_python_healthcheck_in_shell_form_becomes_exec_form() -> None:
+    line = 'python -c "import sys; sys.exit(0)"'
+    converted = runtime_base.exec_healthcheck(("CMD-SHELL", line))
+    assert converted == ("CMD", "python", "-c", "import sys; sys.exit(0)")
+    assert runtime_base.exec_healthcheck(("CMD-SHELL", "pg_isready")) is None  # maybe not in the root
+    assert runtime_base.exec_healthcheck(("CMD", "sh", "-c", "x")) is None

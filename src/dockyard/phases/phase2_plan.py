@@ -296,7 +296,7 @@ def runtime_plan(
             raise runtime_base.refuse(needs)
         converted = runtime_base.distroless_healthcheck(check)
         if converted != check:
-            notes.append("the original HEALTHCHECK fetches a URL: the distroless runtime asks Python to")
+            notes.append("the original HEALTHCHECK runs in exec form, without a shell or curl")
         check = converted
     env = runtime_base.base_env(docker, settings.base_image, settings.state_path)
     if env is None:
