@@ -1,6 +1,6 @@
-"""Base-image candidates for the runtime image: the slim runtime as built, a stripped copy of it, and a
-distroless-style root (interpreter, stdlib, venvs and the shared libraries they load; no shell, no
-package manager). Each is a small Dockerfile derived from the built runtime image and its config.
+"""How a runtime is stripped (:data:`STRIP`) or reduced to a distroless root (:data:`COLLECT`): used by
+the generated Dockerfile's runtime stage (``runtime_base``) and by candidate Dockerfiles derived from a
+built runtime image and its config.
 """
 
 from __future__ import annotations
@@ -41,8 +41,18 @@ STRIP = (
     "/var/cache/debconf/*-old",
 )
 
+#: Also removed from the stripped runtime: an installer in the virtual environment (pip's venvs).
+STRIP_VENV = (
+    "/opt/venv/lib/python3*/site-packages/pip",
+    "/opt/venv/lib/python3*/site-packages/pip-*",
+    "/opt/venv/bin/pip*",
+)
+
 #: Run with the source image's own Python: copies the interpreter, its stdlib, every venv under
 #: /opt, the app directory, and (via ldd) every shared library any of them loads, into /distroless.
+#: Arguments: paths to keep; ``pkg:NAME`` an apt package whose files (and those of the packages it
+#: depends on, less Debian's required ones) are kept; ``own:UID:GID:/dir`` a directory made for that
+#: user (a writable directory of the application).
 COLLECT = r"""
 import os, shutil, subprocess, sys, sysconfig
 out = "/distroless"
@@ -52,20 +62,63 @@ def add(path):
         keep.add(path)
         if os.path.islink(path):
             add(os.path.join(os.path.dirname(path), os.readlink(path)))
+def elf(path):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"\x7fELF"
+    except OSError:
+        return False
 for p in (sys.executable, os.path.realpath(sys.executable), sysconfig.get_paths()["stdlib"],
           sysconfig.get_paths()["platstdlib"], "/etc/ssl", "/usr/share/ca-certificates",
           "/usr/local/share/ca-certificates", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
-          "/etc/hosts", "/etc/localtime", "/usr/share/zoneinfo", "/etc/mime.types"):
+          "/etc/hosts", "/etc/localtime", "/usr/share/zoneinfo", "/etc/mime.types",
+          "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/sbin/ldconfig"):
     add(p)
+packages, owned = [], []
 for extra in sys.argv[1:]:
-    add(extra)
+    if extra.startswith("pkg:"):
+        packages.append(extra[4:])
+    elif extra.startswith("own:"):
+        owned.append(extra[4:].split(":", 2))
+    else:
+        add(extra)
 for name in ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE"):
     if os.environ.get(name):
         add(os.environ[name])
 if os.path.isdir("/opt"):
     add("/opt")
+status = {}
+if packages and os.path.exists("/var/lib/dpkg/status"):
+    for block in open("/var/lib/dpkg/status", encoding="utf-8", errors="replace").read().split("\n\n"):
+        fields = dict(l.split(":", 1) for l in block.splitlines() if ":" in l and l[:1] not in " \t")
+        fields = {k: v.strip() for k, v in fields.items()}
+        if fields.get("Package") and fields.get("Status", "").endswith(" installed"):
+            status[fields["Package"]] = fields
+seen = set()
+while packages:
+    name = packages.pop().split("=")[0].split(":")[0].strip()
+    if name in seen or name not in status:
+        continue
+    seen.add(name)
+    fields = status[name]
+    if fields.get("Essential") == "yes" or fields.get("Priority") == "required":
+        continue
+    for dep in (fields.get("Depends", "") + "," + fields.get("Pre-Depends", "")).split(","):
+        alternatives = [a.split("(")[0].split(":")[0].strip() for a in dep.split("|")]
+        packages += [a for a in alternatives if a in status][:1]
+    for listing in (name, name + ":" + fields.get("Architecture", "")):
+        listing = "/var/lib/dpkg/info/" + listing + ".list"
+        if not os.path.exists(listing):
+            continue
+        for path in open(listing, encoding="utf-8", errors="replace").read().splitlines():
+            docs = path.startswith(("/usr/share/doc", "/usr/share/man", "/usr/share/info",
+                                    "/usr/share/lintian"))
+            if not docs and os.path.lexists(path) and (os.path.islink(path) or not os.path.isdir(path)):
+                add(path)
 objects = [os.path.realpath(sys.executable)]
 for root in list(keep):
+    if os.path.isfile(root) and not os.path.islink(root) and elf(root):
+        objects.append(root)
     for base, _dirs, files in os.walk(root):
         objects += [os.path.join(base, f) for f in files if ".so" in f]
 for obj in objects:
@@ -74,8 +127,18 @@ for obj in objects:
         parts = line.split("=>")[-1].split()
         if parts and parts[0].startswith("/"):
             add(parts[0])
+links = set()
+def canonical(path):
+    # the path with its directory resolved (/lib64/ld.so -> /usr/lib64/ld.so on a merged-/usr system):
+    # nothing is copied through a symlinked directory; those links are made again afterwards
+    parent, here = os.path.dirname(path), ""
+    for part in parent.strip("/").split("/"):
+        here += "/" + part
+        if part and os.path.islink(here):
+            links.add(here)
+    return os.path.join(os.path.realpath(parent), os.path.basename(path))
 copied = []
-for path in sorted(keep):
+for path in sorted({canonical(p) for p in keep}):
     if any(path.startswith(d + "/") for d in copied):
         continue
     target = out + path
@@ -90,9 +153,42 @@ for path in sorted(keep):
         os.symlink(os.readlink(path), target)
     else:
         shutil.copy2(path, target)
+for link in sorted(links):
+    target = out + canonical(link)
+    if not os.path.lexists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.symlink(os.readlink(link), target)
+for uid, gid, path in owned:
+    os.makedirs(out + path, exist_ok=True)
+    os.chown(out + path, int(uid), int(gid))
 os.makedirs(out + "/tmp", exist_ok=True)
 os.chmod(out + "/tmp", 0o1777)
 """
+
+
+def collect_args(
+    *, keep: Sequence[str] = (), packages: Sequence[str] = (), owned: Sequence[str] = (), uid: int = 0
+) -> list[str]:
+    """The arguments :data:`COLLECT` takes: paths to keep, apt packages, directories for ``uid``."""
+    return [
+        *keep,
+        *(f"pkg:{p.split('=')[0]}" for p in packages),
+        *(f"own:{uid}:{uid}:{d}" for d in owned),
+    ]
+
+
+def collect_run(args: Sequence[str]) -> str:
+    """The RUN line (exec form: the source needs no shell) that collects the distroless root."""
+    return f"RUN {json.dumps(['python', '-c', COLLECT.strip(), *args])}"
+
+
+def strip_command() -> str:
+    """The command that removes :data:`STRIP` and :data:`STRIP_VENV` (a shell expands their globs)."""
+    return "rm -rf \\\n    " + " \\\n    ".join((*STRIP, *STRIP_VENV))
+
+
+def strip_run() -> str:
+    return "RUN " + strip_command()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,12 +245,11 @@ def _config_lines(config: RuntimeConfig) -> list[str]:
 
 def stripped_dockerfile(source: str, config: RuntimeConfig) -> str:
     """``source`` minus :data:`STRIP`, flattened into one layer so the removal really saves space."""
-    removal = " \\\n    ".join(STRIP)
     return "\n".join([
         f"FROM {source} AS source",
         "USER root",
         "SHELL [\"/bin/sh\", \"-c\"]",
-        f"RUN rm -rf \\\n    {removal}",
+        strip_run(),
         "",
         "FROM scratch",
         "COPY --from=source / /",
@@ -163,13 +258,16 @@ def stripped_dockerfile(source: str, config: RuntimeConfig) -> str:
     ])  # fmt: skip
 
 
-def distroless_dockerfile(source: str, config: RuntimeConfig, *, keep: Sequence[str] = ()) -> str:
-    """Only what the interpreter, the venvs and the app load, collected by :data:`COLLECT`."""
-    paths = [p for p in (config.workdir, *keep) if p]
+def distroless_dockerfile(
+    source: str, config: RuntimeConfig, *, keep: Sequence[str] = (), packages: Sequence[str] = ()
+) -> str:
+    """Only what the interpreter, the venvs, the app and the apt ``packages`` load, collected by
+    :data:`COLLECT`."""
+    paths = collect_args(keep=[p for p in (config.workdir, *keep) if p], packages=packages)
     return "\n".join([
         f"FROM {source} AS source",
         "USER root",
-        f"RUN {json.dumps(['python', '-c', COLLECT.strip(), *paths])}",
+        collect_run(paths),
         "",
         "FROM scratch",
         "COPY --from=source /distroless/ /",
@@ -178,11 +276,11 @@ def distroless_dockerfile(source: str, config: RuntimeConfig, *, keep: Sequence[
     ])  # fmt: skip
 
 
-def dockerfile_for(kind: str, source: str, config: RuntimeConfig) -> str:
+def dockerfile_for(kind: str, source: str, config: RuntimeConfig, *, packages: Sequence[str] = ()) -> str:
     if kind == "stripped":
         return stripped_dockerfile(source, config)
     if kind == "distroless":
-        return distroless_dockerfile(source, config)
+        return distroless_dockerfile(source, config, packages=packages)
     raise ValueError(f"no Dockerfile for candidate {kind!r}: the slim runtime is built as is")
 
 

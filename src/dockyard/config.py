@@ -99,7 +99,9 @@ class Settings:
     runtime_base: str = field(
         default="slim",
         metadata=_doc(
-            "runtime base of generated Dockerfiles: slim, stripped or distroless (see base.candidates)"
+            "runtime stage of generated Dockerfiles: slim, stripped (no pip, setuptools, test suites) or "
+            "distroless (no shell; refused when the command needs one); `dockyard base.candidates "
+            "--apply` sets it"
         ),
     )
     # --- the original image (dockyard.contract) ---
@@ -270,6 +272,11 @@ def load(
         raise ConfigError(f"builder must be auto, buildx or buildkit, not {values['builder']!r}")
     if values.get("installer", "uv") not in {"uv", "pip"}:
         raise ConfigError(f"installer must be uv or pip, not {values['installer']!r}")
+    if values.get("runtime_base", "slim") not in {"slim", "stripped", "distroless"}:
+        raise ConfigError(
+            f"runtime_base must be slim, stripped or distroless, not {values['runtime_base']!r}",
+            hint="dockyard base.candidates measures each and says which to use",
+        )
     explicit = frozenset(values)
     if "base_image" not in values:
         followed = contract.base_image_for(

@@ -63,3 +63,9 @@ def test_recommend_smallest_passing() -> None:
     assert best is not None
     assert best.kind == "stripped"
     assert recommend([cand("slim", 300, False)]) is None
+
+
+def test_distroless_candidate_carries_the_apt_packages(config: candidates.RuntimeConfig) -> None:
+    text = candidates.dockerfile_for("distroless", "svc:dockyard", config, packages=("libpq5=15.8-0",))
+    run = next(line for line in text.splitlines() if line.startswith("RUN "))
+    assert run.endswith('"/app", "pkg:libpq5"]')

@@ -8,6 +8,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import cast
 
+import pytest
+
 from dockyard import verify
 from dockyard.engine.image_config import ExposedPort, ImageConfig, parse
 from dockyard.phases.verify import FIND_PYTHON, Images, in_python_argv, report
@@ -364,3 +366,25 @@ def test_without_a_generated_dockerfile_verify_says_what_to_run(tmp_path: Path) 
     with pytest.raises(InputError, match="no docker/Dockerfile to verify") as raised:
         build_images(config.load(tmp_path, environ={}), engine=None, with_original=False)  # type: ignore[arg-type]
     assert "dockyard phase2" in (raised.value.hint or "")
+
+
+def test_without_a_shell_python_runs_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockyard import process
+    from dockyard.phases import verify as phase
+
+    no_sh = 'exec: "sh": executable file not found in $PATH: unknown'
+    calls: list[list[str]] = []
+
+    def fake(argv: list[str], **kw: object) -> process.Result:
+        calls.append(list(argv))
+        if argv[1] == "rm":
+            return process.Result(tuple(argv), 0, "", "")
+        if argv[argv.index("--entrypoint") + 1] == "sh":
+            return process.Result(tuple(argv), 127, "", no_sh)
+        return process.Result(tuple(argv), 0, "ok\n", "")
+
+    monkeypatch.setattr(process, "run", fake)
+    result = phase.run_python("docker", "img", "print(1)", ("a",))
+    assert result.stdout == "ok\n"
+    direct = [c for c in calls if c[1] == "run"][-1]
+    assert direct[direct.index("--entrypoint") + 1 :] == ["python", "img", "-c", "print(1)", "a"]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from dockyard import binary_wheels, contract, digests, history, start_command, system_packages
+from dockyard import binary_wheels, contract, digests, history, runtime_base, start_command, system_packages
 from dockyard.config import Settings
 from dockyard.errors import InputError
 from dockyard.phases import phase2_layout
@@ -276,6 +276,9 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
     healthcheck = current.healthcheck if current is not None else None
     env = tuple(_carried_env(current.env)) if current is not None else ()
     uid, user, user_name, group_name = user_plan(current)
+    kind, base_env, original_check = runtime_plan(
+        settings, current, command, from_original=from_original, docker=docker, notes=notes
+    )
     return DockerfilePlan(
         base_image=digests.pinned(settings.base_image, digests.read_lock(project / digests.LOCK)),
         command=command,
@@ -292,7 +295,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         volumes=current.volumes if current is not None else (),
         stopsignal=current.stopsignal if current is not None else None,
         shell=current.shell if current is not None else None,
-        original_healthcheck=healthcheck.test if healthcheck is not None else None,
+        original_healthcheck=original_check,
         healthcheck_options=tuple(healthcheck.options.items()) if healthcheck is not None else (),
         writable_dirs=tuple(
             dict.fromkeys(
@@ -319,7 +322,49 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         user=user,
         user_name=user_name,
         group_name=group_name,
+        runtime_base=kind,
+        base_env=base_env,
     )
+
+
+def runtime_plan(
+    settings: Settings,
+    current: contract.Contract | None,
+    command: tuple[str, ...],
+    *,
+    from_original: bool,
+    docker: str | None,
+    notes: list[str],
+) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, ...] | None]:
+    """The runtime base (refused for distroless when the contract needs a shell), the base image's
+    environment a scratch stage restates, and the original HEALTHCHECK as that runtime runs it."""
+    kind = runtime_base.check_kind(settings.runtime_base)
+    check = current.healthcheck.test if current is not None and current.healthcheck is not None else None
+    if kind == "slim":
+        return kind, (), check
+    if kind == "distroless":
+        needs = runtime_base.shell_needs(
+            settings.project, current, command, from_original=from_original, target=settings.target
+        )
+        if needs:
+            raise runtime_base.refuse(needs)
+        converted = runtime_base.distroless_healthcheck(check)
+        if converted != check:
+            notes.append("the original HEALTHCHECK runs in exec form, without a shell or curl")
+        check = converted
+    env = runtime_base.base_env(docker, settings.base_image, settings.state_path)
+    if env is None:
+        notes.append(
+            f"the environment of {settings.base_image} was not read (needs Docker): the {kind} runtime "
+            "restates PATH only; phase 2 reads it when it runs"
+        )
+        env = ()
+    what = {
+        "stripped": "a flattened copy of the base without pip, setuptools, ensurepip and test suites",
+        "distroless": "a distroless root: interpreter, stdlib, venvs and the libraries they load",
+    }
+    notes.append(f'runtime_base = "{kind}": the runtime stage is {what[kind]}')
+    return kind, env, check
 
 
 _DIR_VARIABLE = re.compile(r"(_DIR|_PATH|_HOME|_ROOT|_FOLDER|_DATA|_CACHE)$")

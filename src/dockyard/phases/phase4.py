@@ -368,7 +368,12 @@ def run_phase(
         progress("phase 4: base-image candidates")
         try:
             found = basecandidates.build_candidates(
-                settings, engine, runtime, basecandidates.default_smoke(settings, engine), progress=progress
+                settings,
+                engine,
+                runtime,
+                basecandidates.default_smoke(settings, engine),
+                from_plan=basecandidates.plan_available(settings),
+                progress=progress,
             )
             steps.append(basecandidates.report(found, applied=settings.runtime_base))
         except DockyardError as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -61,14 +61,40 @@ def in_python_argv(docker: str, image: str, *, name: str, code: str, args: Seque
     ]
 
 
+def direct_python_argv(
+    docker: str, image: str, *, name: str, code: str, args: Sequence[str] = ()
+) -> list[str]:
+    """The same without a shell (a distroless runtime has none): the ``python`` its PATH finds."""
+    return [
+        docker, "run",
+        "--name", name,
+        "--network", "none",
+        "--entrypoint", "python",
+        image,
+        "-c", code,
+        *args,
+    ]  # fmt: skip
+
+
+def _no_shell(result: process.Result) -> bool:
+    return result.returncode in (126, 127) and "executable file not found" in result.stderr
+
+
 def run_python(
     docker: str, image: str, code: str, args: Sequence[str] = (), *, timeout: float = 180
 ) -> process.Result:
+    result = _run_once(in_python_argv, docker, image, code, args, timeout=timeout)
+    if _no_shell(result):
+        result = _run_once(direct_python_argv, docker, image, code, args, timeout=timeout)
+    return result
+
+
+def _run_once(
+    make: Callable[..., list[str]], docker: str, image: str, code: str, args: Sequence[str], *, timeout: float
+) -> process.Result:
     name = f"dockyard-verify-{uuid.uuid4().hex[:10]}"
     try:
-        return process.run(
-            in_python_argv(docker, image, name=name, code=code, args=args), check=False, timeout=timeout
-        )
+        return process.run(make(docker, image, name=name, code=code, args=args), check=False, timeout=timeout)
     except subprocess.TimeoutExpired:
         return process.Result((), 124, "", f"still running after {timeout:.0f}s")
     finally:

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 
 from jinja2 import Environment
 
+from dockyard import candidates
 from dockyard.layout import (  # the wheelhouse's layout, which both sides agree on
     BUILD_SYSTEM_SET,
     INSTALLER_SET,
@@ -31,6 +32,8 @@ from dockyard.layout import (  # the wheelhouse's layout, which both sides agree
 from dockyard.render import templating
 
 UID = 10001
+#: What BuildKit gives an image without PATH in its configuration (a scratch stage starts so).
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 UV_VERSION = "0.13.8"
 
 UV = "/opt/uv/bin/uv"
@@ -106,6 +109,10 @@ class DockerfilePlan:
     test_command: tuple[str, ...] = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     uid: int = UID
     uv_version: str = UV_VERSION
+    #: The runtime stage's base: ``slim`` (the base stage), ``stripped`` or ``distroless`` (see
+    #: :mod:`dockyard.runtime_base`); the last two restate ``base_env``, the base image's ENV.
+    runtime_base: str = "slim"
+    base_env: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default=())
 
 
@@ -238,6 +245,28 @@ def _install_commands(plan: DockerfilePlan) -> dict[str, str]:
     }
 
 
+def env_literal(value: str) -> str:
+    """A value from an image's configuration written so that ENV gives it back unchanged (single
+    quotes: no ``$`` expansion)."""
+    if value and re.fullmatch(r"[A-Za-z0-9_./:@%+,~=-]*", value):
+        return value
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+def runtime_root(plan: DockerfilePlan) -> dict[str, object]:
+    """What the stripped and distroless runtime stages need: the RUN that strips or collects the
+    root, and the base image's environment the ``FROM scratch`` stage restates."""
+    args = candidates.collect_args(packages=plan.apt_runtime_packages, owned=plan.writable_dirs, uid=plan.uid)
+    return {
+        "strip_command": candidates.strip_command(),
+        "collect_run": candidates.collect_run(args),
+        "base_env_lines": [f"{key}={env_literal(value)}" for key, value in plan.base_env]
+        or [f"PATH={DEFAULT_PATH}"],
+    }
+
+
 def _environment() -> Environment:
     return templating.environment(exec_form=exec_form, wheel_set=wheel_set_name)
 
@@ -264,6 +293,7 @@ def render(plan: DockerfilePlan) -> str:
         healthcheck=healthcheck(plan.port, plan.health_path),
         venv_locks=[lock for lock in plan.runtime_locks if not is_ml_lock(lock)],
         ml_locks=[lock for lock in plan.runtime_locks if is_ml_lock(lock)],
+        **runtime_root(plan),
     )
     # collapse the blank lines left by skipped blocks
     while "\n\n\n" in text:

@@ -6,9 +6,7 @@ from typing import Any
 
 from invoke.collection import Collection
 
-from dockyard import process
 from dockyard.engine import Engine
-from dockyard.errors import DockyardError
 from dockyard.phases import basecandidates, basepin
 from dockyard.tasks._common import emit, progress, settings, task
 
@@ -34,7 +32,10 @@ def bump(
 
 @task(
     help={
-        "image": "runtime image to derive candidates from (default: <project>:dockyard, phase 2's)",
+        "image": "runtime image to derive candidates from (default: phase 2's Dockerfile, rendered with "
+        "each runtime_base)",
+        "apply": "accept the recommendation: write runtime_base into [tool.dockyard] of pyproject.toml",
+        "dry_run": "with --apply: show the pyproject.toml change, write nothing",
         "json": "write the report as JSON to this file, or - for stdout",
     }
 )
@@ -43,21 +44,16 @@ def candidates(
     project: str | None = None,
     image: str | None = None,
     docker: str | None = None,
+    apply: bool = False,
+    dry_run: bool = False,
     json: str | None = None,
 ) -> None:
     """Build slim, stripped and distroless-style runtimes; size, build time, smoke test, OS packages."""
     s = settings(project, docker=docker)
     engine = Engine.connect(s)
-    runtime = image or f"{s.project.name.lower()}:dockyard"
-    if not process.run([engine.docker, "image", "inspect", runtime], check=False, echo=False).returncode == 0:
-        raise DockyardError(
-            f"no image {runtime} to derive candidates from", hint="run `dockyard phase2` first"
-        )
     with progress() as on_progress:
-        found = basecandidates.build_candidates(
-            s, engine, runtime, basecandidates.default_smoke(s, engine), progress=on_progress
-        )
-    emit(basecandidates.report(found, applied=s.runtime_base), json=json)
+        found = basecandidates.run(s, engine, image=image, apply=apply, dry_run=dry_run, progress=on_progress)
+    emit(found, json=json)
 
 
 base = Collection("base")
