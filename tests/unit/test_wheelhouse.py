@@ -158,7 +158,7 @@ def test_checksum_line_names_where_the_dockerfile_mounts_the_lock() -> None:
     wheel_set = lock_set("six==1.17.0\n")
     digest = hashlib.sha256(b"six==1.17.0\n").hexdigest()
     assert wheelhouse.checksum_line(wheel_set) == f"{digest}  /tmp/requirements/base.txt\n"
-    rendered = render(wheelhouse.use(plan_for(installer="pip", install_project=False)))
+    rendered = render(wheelhouse.use(plan_for(installer="pip", install_project=False), "linux/amd64"))
     assert "--mount=type=bind,source=requirements/base.txt,target=/tmp/requirements/base.txt" in rendered
 
 
@@ -259,17 +259,18 @@ def test_dockerfile_without_wheelhouse_mounts_none() -> None:
 
 def test_dockerfile_with_wheelhouse_mounts_each_set_and_needs_no_index() -> None:
     plan = wheelhouse.use(
-        plan_for(runtime_locks=("requirements/base.txt", "requirements/ml.txt"), apt_build_packages=("gcc",))
+        plan_for(runtime_locks=("requirements/base.txt", "requirements/ml.txt"), apt_build_packages=("gcc",)),
+        "linux/amd64",
     )
     parsed = parse_text(render(plan))
     runs = [run for name in ("tools", "builder", "ml") for run in parsed.stage(name).runs]  # type: ignore[union-attr]
     mounts = [{m["source"] for m in run.mounts if m.get("target") == "/wheels"} for run in runs]
     assert mounts == [
-        {".wheelhouse/installer"},
+        {".wheelhouse/linux/amd64/installer"},
         set(),  # the venv (and its .pth for /opt/ml)
-        {".wheelhouse/base"},
-        {".wheelhouse/build-system"},
-        {".wheelhouse/ml"},
+        {".wheelhouse/linux/amd64/base"},
+        {".wheelhouse/linux/amd64/build-system"},
+        {".wheelhouse/linux/amd64/ml"},
     ]
     scripts = [" ".join(run.script.split()) for run in runs if run.mounts]
     scripts = [scripts[0], scripts[1], scripts[3], scripts[2]]  # installer, base, ml, build-system
@@ -284,7 +285,7 @@ def test_dockerfile_with_wheelhouse_mounts_each_set_and_needs_no_index() -> None
 
 
 def test_online_wheelhouse_keeps_the_index() -> None:
-    text = render(wheelhouse.use(plan_for(installer="pip"), offline=False))
+    text = render(wheelhouse.use(plan_for(installer="pip"), "linux/amd64", offline=False))
     assert "--require-hashes --no-deps --find-links /wheels -r /wheels/requirements.txt" in text
     assert "--no-index" not in text
 
@@ -332,7 +333,7 @@ def test_build_rebuilds_only_stale_sets_and_swaps_them_in(tiny: Path, fake_proce
     report = wheelhouse.build(engine, plan, tiny)
     assert [m.set for m in report.built] == ["base"] and report.after.up_to_date
     assert report.rows() == [("base", "requirements/base.txt", "built 2, 1 from sdists (missing)")]
-    base = tiny / ".wheelhouse" / "base"
+    base = tiny / ".wheelhouse" / "linux" / "amd64" / "base"
     assert sorted(p.name for p in base.iterdir()) == [
         "docopt-0.6.2-py2.py3-none-any.whl", "lock.sha256", "requirements.txt",
         "six-1.17.0-py2.py3-none-any.whl", "wheelhouse.json",
@@ -352,7 +353,7 @@ def test_build_rebuilds_only_stale_sets_and_swaps_them_in(tiny: Path, fake_proce
     forced = wheelhouse.build(engine, plan, tiny, force=True)
     assert forced.rows() == [("base", "requirements/base.txt", "built 2, 1 from sdists (--force)")]
     assert "--no-cache" in [c for c in fake_process.calls if c[:2] == ("docker", "build")][-1]
-    assert not list((tiny / ".wheelhouse").glob(".base.old-*"))
+    assert not list((tiny / ".wheelhouse" / "linux" / "amd64").glob(".base.old-*"))
 
 
 def test_failed_wheel_build_names_the_step_and_keeps_the_wheelhouse(tiny: Path, fake_process: Any) -> None:
@@ -365,10 +366,50 @@ def test_failed_wheel_build_names_the_step_and_keeps_the_wheelhouse(tiny: Path, 
     with pytest.raises(BuildFailed, match=r"failed at \[set-base 1/1\]") as failed:
         wheelhouse.build(fake_engine(tiny), plan_for(installer="pip", install_project=False), tiny)
     assert "Hashes do not match" in failed.value.output_tail
-    assert not (tiny / ".wheelhouse" / "base").exists()
+    assert not (tiny / ".wheelhouse").exists()
 
 
 def test_missing_base_image_makes_sets_stale(tiny: Path, fake_process: Any) -> None:
     fake_process.on(["docker", "image", "inspect"], returncode=1, stderr="No such image")
     status = wheelhouse.status(plan_for(installer="pip", install_project=False), tiny, "docker")
     assert status.image is None and status.stale and not status.up_to_date
+
+
+ARM64 = json.dumps([{"Id": "sha256:" + "a" * 64, "Os": "linux", "Architecture": "arm64"}])
+
+
+def test_a_platforms_wheelhouse_is_built_for_it_and_kept_apart(tiny: Path, fake_process: Any) -> None:
+    plan = plan_for(installer="pip", install_project=False)
+    engine = fake_engine(tiny)
+    six = b"six wheel"
+    lock = tiny / "requirements" / "base.txt"
+    lock.write_text(lock.read_text().replace(SIX_WHEEL, hashlib.sha256(six).hexdigest()))
+    script_export(fake_process, {"base": {"six-1.17.0-py2.py3-none-any.whl": six}})
+    fake_process.on(["docker", "image", "inspect"], stdout=INSPECT)
+    native = wheelhouse.build(engine, plan, tiny)
+    assert native.after.platform == "linux/amd64" and native.after.up_to_date
+
+    fake_process.on(["docker", "image", "inspect"], stdout=ARM64)  # the base of that platform
+    arm = wheelhouse.build(engine, plan, tiny, platform="linux/arm64")
+    assert [m.platform for m in arm.built] == ["linux/arm64"] and arm.after.up_to_date
+    export = [c for c in fake_process.calls if c[:2] == ("docker", "build")][-1]
+    assert export[export.index("--platform") + 1] == "linux/arm64"
+    for arch in ("amd64", "arm64"):
+        manifest = wheelhouse.read_manifest(tiny / ".wheelhouse" / "linux" / arch / "base")
+        assert manifest is not None and manifest.platform == f"linux/{arch}"
+    rendered = render(wheelhouse.use(plan, "linux/arm64"))
+    assert "source=.wheelhouse/linux/arm64/base,target=/wheels" in rendered
+
+
+def test_wheels_built_on_a_base_of_another_platform_are_not_kept(tiny: Path, fake_process: Any) -> None:
+    fake_process.on(["docker", "image", "inspect"], stdout=INSPECT)  # the daemon's base is amd64
+    script_export(fake_process, {"base": {"six-1.17.0-py2.py3-none-any.whl": b"x"}})
+    plan = plan_for(installer="pip", install_project=False)
+    before = wheelhouse.status(plan, tiny, "docker", "linux/arm64")
+    assert before.platform == "linux/arm64" and before.image is None
+    assert before.directory == tiny / ".wheelhouse" / "linux" / "arm64"
+    with pytest.raises(DockyardError, match="built for linux/arm64, but the daemon's") as caught:
+        wheelhouse.build(fake_engine(tiny), plan, tiny, platform="linux/arm64")
+    assert caught.value.hint is not None and "docker pull --platform linux/arm64" in caught.value.hint
+    assert not (tiny / ".wheelhouse").exists()
+    assert not (tiny / ".dockyard" / wheelhouse.EXPORT_DIR).exists()
