@@ -23,6 +23,8 @@ from dockyard.phases.phase2_plan import plan_dockerfile
 from dockyard.render.dockerfile import DockerfilePlan, render
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "wheelhouse" / "tiny"
+#: the platform of the local python:3.11-slim, whose wheelhouse the tests build
+NATIVE = "linux/amd64"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[t
     plan = plan_dockerfile(config.load(project))
     report = wheelhouse.build(engine, plan, project)
     assert [m.set for m in report.built] == ["installer", "base", "build-system"]
+    assert report.after.platform == NATIVE
     yield project, plan
 
 
@@ -59,12 +62,12 @@ def test_sdist_wheel_hash_is_added_and_sets_are_reused(
     tiny: tuple[Path, DockerfilePlan], engine: Engine
 ) -> None:
     project, plan = tiny
-    base = wheelhouse.read_manifest(project / wheelhouse.DIRNAME / "base")
+    base = wheelhouse.read_manifest(wheelhouse.platform_directory(project, NATIVE) / "base")
     assert base is not None
     origins = {w.file.split("-")[0]: w.origin for w in base.wheels}
     assert origins == {"docopt": wheelhouse.Origin.BUILT, "six": wheelhouse.Origin.LOCK}
     docopt = next(w for w in base.wheels if w.file.startswith("docopt-"))
-    lock = (project / wheelhouse.DIRNAME / "base" / "requirements.txt").read_text()
+    lock = (wheelhouse.platform_directory(project, NATIVE) / "base" / "requirements.txt").read_text()
     assert f"--hash=sha256:{docopt.sha256}" in lock
     assert f"--hash=sha256:{docopt.sha256}" not in (project / "requirements" / "base.txt").read_text()
 
@@ -83,7 +86,7 @@ def test_image_builds_with_no_network_from_the_wheelhouse(
 
     tag = f"dockyard-test:{uuid.uuid4().hex[:10]}"
     tags.append(tag)
-    offline_build(engine, project, wheelhouse.use(plan), tag)
+    offline_build(engine, project, wheelhouse.use(plan, NATIVE), tag)
     run = subprocess.run(
         [docker, "run", "--rm", "--network", "none", tag, "python", "-m", "tinyapp", "--name=offline"],
         capture_output=True,
@@ -102,7 +105,7 @@ def test_changed_lock_fails_the_build_and_rebuilds_only_its_set(
         lock.write("# edited after the wheelhouse was built\n")
     plan = plan_dockerfile(config.load(project))
     with pytest.raises(BuildFailed) as failed:
-        offline_build(engine, project, wheelhouse.use(plan), f"dockyard-test:{uuid.uuid4().hex[:10]}")
+        offline_build(engine, project, wheelhouse.use(plan, NATIVE), f"dockyard-test:{uuid.uuid4().hex[:10]}")
     assert "run 'dockyard wheels'" in failed.value.output_tail
 
     report = wheelhouse.build(engine, plan, project)
@@ -118,7 +121,7 @@ def test_generated_dockerfiles_pass_hadolint(tiny: tuple[Path, DockerfilePlan], 
     assert hadolint is not None
     builder = project / ".dockyard" / wheelhouse.BUILD_DIR / "Dockerfile"
     main = tmp_path / "Dockerfile"
-    main.write_text(render(wheelhouse.use(plan)))
+    main.write_text(render(wheelhouse.use(plan, NATIVE)))
     for path in (builder, main):
         result = process.run([hadolint, str(path)], check=False)
         assert result.returncode == 0, result.stdout
