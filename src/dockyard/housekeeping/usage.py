@@ -102,6 +102,8 @@ class Usage:
     volumes: tuple[VolumeUse, ...]
     wheelhouse_bytes: int = 0
     logs_bytes: int = 0
+    #: whose build cache ``cache`` is: the daemon's, or a named buildx builder's
+    cache_of: str = "the daemon (docker system df)"
 
     @property
     def cache_bytes(self) -> int:
@@ -236,13 +238,15 @@ def measure(docker: str, *, wheelhouse: Path, logs: Path, builder: str | None = 
         raise CommandFailed(
             df_argv(docker), 0, result.stdout[-500:], message=f"cannot read `docker system df` ({exc})"
         ) from exc
-    cache = usage.cache
+    cache, cache_of = usage.cache, usage.cache_of
     if builder is not None:
         listed = process.run(buildx_du_argv(docker, builder), echo=False)
         cache = parse_buildx_du(listed.stdout, now=now())
+        cache_of = f"buildx builder {builder} (buildx du)"
     return Usage(
         images=usage.images,
         cache=cache,
+        cache_of=cache_of,
         volumes=usage.volumes,
         wheelhouse_bytes=tree_bytes(wheelhouse),
         logs_bytes=tree_bytes(logs),

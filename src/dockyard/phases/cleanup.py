@@ -38,6 +38,7 @@ def df_report(used: usage.Usage) -> StepReport:
         ("volumes", len(used.volumes), ui.human_bytes(sum(v.size for v in used.volumes))),
         ("wheelhouse (project)", "", ui.human_bytes(used.wheelhouse_bytes)),
         ("build logs (dockyard)", "", ui.human_bytes(used.logs_bytes)),
+        ("build cache of", "", used.cache_of),
     ]
     return StepReport(
         name="cache.df",
@@ -51,7 +52,8 @@ def df_report(used: usage.Usage) -> StepReport:
             Measurement(name="wheelhouse_bytes", value=used.wheelhouse_bytes, unit="B"),
         ),
         data={
-            "images": [{"ref": i.ref, "bytes": i.size, "dockyard": i.made_by_dockyard} for i in used.images]
+            "images": [{"ref": i.ref, "bytes": i.size, "dockyard": i.made_by_dockyard} for i in used.images],
+            "build_cache_of": used.cache_of,
         },
     )
 
