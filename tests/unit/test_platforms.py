@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from dockyard import config, platforms
+from dockyard.engine import Engine
 from dockyard.engine import probe as probe_mod
+from dockyard.engine.build import build_failure
 from dockyard.engine.builders import BuildRequest, Buildx, ClassicBuildKit
 from dockyard.engine.parallel import bake_argv, bake_definition
 from dockyard.engine.platform_plan import plan, registry_tag
 from dockyard.engine.probe import choose_builder, probe, require_builder
+from dockyard.engine.progress import ProgressParser
 from dockyard.errors import ConfigError, EngineUnavailable
 from dockyard.housekeeping.prune import prune_records_argv
 from dockyard.housekeeping.usage import CacheRecord
+from dockyard.phases import build as build_phase
+from dockyard.phases.phase2 import plan_files
 
 CONTAINER = Buildx(instance="multi", driver="docker-container")
 
@@ -231,3 +238,53 @@ def test_a_builder_that_does_not_exist_is_named_with_the_fix(
     [problem] = caps.problems()
     assert "no buildx builder named 'nope'" in problem and 'no builder "nope" found' in problem
     assert "docker buildx create --name nope" in problem
+
+
+# --- where builds are planned ----------------------------------------------------------------------------
+
+
+def fake_engine(tmp_path: Path, builder: Buildx | ClassicBuildKit, **settings: object) -> Engine:
+    caps: Any = SimpleNamespace(docker="docker", docker_path="/usr/bin/docker")
+    return Engine(config.Settings(project=tmp_path, cache_dir=tmp_path / "cache", **settings), caps, builder)  # type: ignore[arg-type]
+
+
+def test_a_build_checks_the_platforms_before_anything_runs(tmp_path: Path) -> None:
+    engine = fake_engine(tmp_path, ClassicBuildKit(), platforms=("linux/amd64", "linux/arm64"))
+    with pytest.raises(ConfigError, match="one platform per build"):
+        build_phase.build(engine, BuildRequest(context=tmp_path, tags=("a:b",)), label="x")
+
+
+def test_build_request_gets_the_platform_plan(tmp_path: Path) -> None:
+    engine = fake_engine(tmp_path, CONTAINER, platforms=("linux/amd64", "linux/arm64"), registry="reg:5000")
+    request, chosen = build_phase.with_platforms(engine, BuildRequest(context=tmp_path, tags=("app:1",)))
+    assert request.platforms == ("linux/amd64", "linux/arm64") and request.push
+    assert request.tags == ("reg:5000/app:1",)
+    assert ("result", "pushed to reg:5000/app:1") in chosen.rows()
+
+
+def test_exec_format_error_hints_at_qemu(tmp_path: Path) -> None:
+    parser = ProgressParser()
+    for line in [
+        "#5 [2/2] RUN uname -m",
+        "#5 0.120 exec /bin/sh: exec format error",
+        "#5 ERROR: executor failed running [/bin/sh -c uname -m]: exit code: 1",
+    ]:
+        parser.feed(line, at=0.1)
+    failed = build_failure(["docker", "build"], 1, parser, tmp_path / "log")
+    assert failed.hint is not None and "binfmt" in failed.hint and str(tmp_path / "log") in failed.hint
+    plain = ProgressParser()
+    plain.feed("#5 [2/2] RUN false", at=0.1)
+    plain.feed("#5 ERROR: executor failed running [/bin/sh -c false]: exit code: 1", at=0.2)
+    assert "binfmt" not in (build_failure(["docker"], 1, plain, tmp_path / "log").hint or "")
+
+
+def test_phase2_does_not_use_one_platforms_wheelhouse_for_a_list(
+    data_dir: Path, tmp_path: Path, fake_process: Any
+) -> None:
+    fake_process.on(["git"], stdout="")  # no history: the layer order falls back
+    project = tmp_path / "tiny"
+    shutil.copytree(data_dir / "wheelhouse" / "tiny", project)
+    (project / ".wheelhouse" / "linux" / "amd64").mkdir(parents=True)
+    settings = config.load(project, {"platforms": ["linux/amd64", "linux/arm64"]}, environ={})
+    _, notes = plan_files(settings)
+    assert any("not used" in n and "lists several" in n for n in notes)
