@@ -288,3 +288,24 @@ def test_phase2_does_not_use_one_platforms_wheelhouse_for_a_list(
     settings = config.load(project, {"platforms": ["linux/amd64", "linux/arm64"]}, environ={})
     _, notes = plan_files(settings)
     assert any("not used" in n and "lists several" in n for n in notes)
+
+
+def test_platforms_the_builder_lists_come_from_buildx_inspect(data_dir: Path) -> None:
+    before = (data_dir / "engine" / "buildx-inspect-docker.txt").read_text()
+    after = (data_dir / "engine" / "buildx-inspect-docker-qemu.txt").read_text()  # qemu registered
+    assert probe_mod.parse_buildx_platforms(before) == ("linux/amd64", "linux/386")
+    assert probe_mod.parse_buildx_platforms(after) == ("linux/amd64", "linux/386", "linux/arm64")
+    assert probe_mod.parse_buildx_platforms("Platforms: linux/amd64*, linux/arm/v7\n") == (
+        "linux/amd64",
+        "linux/arm/v7",
+    )
+
+
+def test_a_platform_the_builder_does_not_list_is_refused_with_the_qemu_fix() -> None:
+    without_qemu = Buildx(instance="default", platforms=("linux/amd64", "linux/386"))
+    with pytest.raises(ConfigError) as caught:
+        plan(["linux/arm64"], without_qemu, tags=["a:b"], registry="r:5000")
+    assert "'default' cannot build linux/arm64: it lists linux/amd64, linux/386" in caught.value.message
+    assert caught.value.hint is not None and "binfmt" in caught.value.hint
+    with_qemu = Buildx(instance="default", platforms=("linux/amd64", "linux/386", "linux/arm64"))
+    assert plan(["linux/arm64"], with_qemu, tags=["a:b"], registry="r:5000").platforms == ("linux/arm64",)

@@ -82,6 +82,8 @@ class Buildx:
     instance: str | None = None
     #: the instance's driver; the ``docker`` driver (the daemon's own BuildKit) cannot export a cache
     driver: str = "docker"
+    #: what ``buildx inspect`` lists it can build (empty: unknown, e.g. a builder not yet started)
+    platforms: tuple[str, ...] = ()
 
     @property
     def exports_cache(self) -> bool:

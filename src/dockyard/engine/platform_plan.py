@@ -54,6 +54,14 @@ def registry_tag(tag: str, registry: str) -> str:
 def plan(platforms: Sequence[str], builder: Builder, *, tags: Sequence[str], registry: str) -> PlatformPlan:
     """The plan for ``platforms`` on ``builder``, or a :class:`ConfigError` saying what to set."""
     wanted = tuple(platforms)
+    if isinstance(builder, Buildx) and builder.platforms:
+        missing = [p for p in wanted if p not in builder.platforms]
+        if missing:
+            name = f"buildx builder {builder.instance!r}" if builder.instance else "buildx's current builder"
+            raise ConfigError(
+                f"{name} cannot build {', '.join(missing)}: it lists {', '.join(builder.platforms)}",
+                hint=BINFMT_HINT + "; `docker buildx inspect` then lists the platform",
+            )
     if len(wanted) <= 1:
         return PlatformPlan(wanted, False, tuple(tags))
     listed = ", ".join(wanted)

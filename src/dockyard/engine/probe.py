@@ -42,6 +42,8 @@ class Capabilities:
     buildx_instance: str | None = None
     #: why the named buildx builder cannot be used (it does not exist, or there is no buildx)
     instance_error: str | None = None
+    #: the platforms the buildx builder says it can build (emulated ones once qemu is registered)
+    buildx_platforms: tuple[str, ...] = ()
 
     @property
     def can_build(self) -> bool:
@@ -80,6 +82,8 @@ class Capabilities:
         if self.builder == "buildx":
             named = f"builder {self.buildx_instance}, " if self.buildx_instance else ""
             builder = f"buildx {self.buildx_version} ({named}{self.buildx_driver or 'unknown'} driver)"
+            if self.buildx_platforms:
+                builder += f"; platforms {', '.join(self.buildx_platforms)}"
         elif self.builder == "buildkit":
             builder = "buildkit (client's native BuildKit, DOCKER_BUILDKIT=1)"
         return [
@@ -110,14 +114,35 @@ def parse_buildx_driver(text: str) -> str | None:
     return None
 
 
-def _buildx_driver(docker: str, instance: str | None = None) -> tuple[str | None, str | None]:
-    """The builder's driver, and (for a named builder) why it cannot be used."""
+def parse_buildx_platforms(text: str) -> tuple[str, ...]:
+    """Every node's ``Platforms:`` line (``linux/amd64*, linux/arm64``; ``*`` marks configured ones)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "Platforms":
+            for item in value.split(","):
+                name = item.strip().rstrip("*")
+                if name and name not in found:
+                    found.append(name)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class BuildxBuilder:
+    """What ``docker buildx inspect [NAME]`` says, or why the named builder cannot be used."""
+
+    driver: str | None = None
+    platforms: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def _inspect_buildx(docker: str, instance: str | None = None) -> BuildxBuilder:
     result = process.run(buildx_driver_argv(docker, instance), check=False, timeout=30, echo=False)
     if result.returncode == 0:
-        return parse_buildx_driver(result.stdout), None
+        return BuildxBuilder(parse_buildx_driver(result.stdout), parse_buildx_platforms(result.stdout))
     if instance is None:
-        return None, None
-    return None, missing_instance(instance, (result.stderr or result.stdout).strip())
+        return BuildxBuilder()
+    return BuildxBuilder(error=missing_instance(instance, (result.stderr or result.stdout).strip()))
 
 
 def missing_instance(instance: str, said: str) -> str:
@@ -225,11 +250,11 @@ def probe_docker(docker: str, preference: str) -> Capabilities:
     if builder is None:
         alternatives = tuple(c for c in docker_candidates(docker) if _native_or_buildx(c))
     instance = None if preference in BUILDER_KINDS else preference
-    driver, instance_error = None, None
+    inspected = BuildxBuilder()
     if builder == "buildx":
-        driver, instance_error = _buildx_driver(docker, instance)
+        inspected = _inspect_buildx(docker, instance)
     elif instance is not None:
-        instance_error = classic_instance(instance, docker, versions.client)
+        inspected = BuildxBuilder(error=classic_instance(instance, docker, versions.client))
     return Capabilities(
         docker=docker,
         docker_path=docker_path,
@@ -242,9 +267,10 @@ def probe_docker(docker: str, preference: str) -> Capabilities:
         hadolint_version=_hadolint_version(),
         builder=builder,
         alternatives=alternatives,
-        buildx_driver=driver,
+        buildx_driver=inspected.driver,
         buildx_instance=instance,
-        instance_error=instance_error,
+        instance_error=inspected.error,
+        buildx_platforms=inspected.platforms,
     )
 
 
@@ -270,7 +296,12 @@ def require_builder(caps: Capabilities) -> Builder:
     assert caps.builder is not None
     builder = BUILDERS[caps.builder]
     if isinstance(builder, Buildx):
-        return replace(builder, instance=caps.buildx_instance, driver=caps.buildx_driver or builder.driver)
+        return replace(
+            builder,
+            instance=caps.buildx_instance,
+            driver=caps.buildx_driver or builder.driver,
+            platforms=caps.buildx_platforms,
+        )
     return builder
 
 
