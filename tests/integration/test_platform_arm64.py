@@ -80,10 +80,10 @@ def test_arm64_wheelhouse_image_builds_and_runs_under_qemu(
     docopt = next(w for w in manifest.wheels if w.file.startswith("docopt-"))
     assert docopt.origin is wheelhouse.Origin.BUILT  # built from its sdist, in the arm64 image
 
-    plan = wheelhouse.use(plan_dockerfile(config.load(arm_project, environ={})), PLATFORM)
+    plan = wheelhouse.use(plan_dockerfile(config.load(arm_project, environ={})))
     dockerfile = arm_project.parent / "Dockerfile.arm64"
     dockerfile.write_text(render(plan), encoding="utf-8")
-    assert f"source={wheelhouse.DIRNAME}/{PLATFORM}/base," in dockerfile.read_text()
+    assert "COPY .wheelhouse/${TARGETPLATFORM} /" in dockerfile.read_text()  # the same file for any platform
     built_at = time.monotonic()
     build = dockyard_cli(
         "build",

@@ -86,7 +86,7 @@ def test_image_builds_with_no_network_from_the_wheelhouse(
 
     tag = f"dockyard-test:{uuid.uuid4().hex[:10]}"
     tags.append(tag)
-    offline_build(engine, project, wheelhouse.use(plan, NATIVE), tag)
+    offline_build(engine, project, wheelhouse.use(plan), tag)
     run = subprocess.run(
         [docker, "run", "--rm", "--network", "none", tag, "python", "-m", "tinyapp", "--name=offline"],
         capture_output=True,
@@ -105,7 +105,7 @@ def test_changed_lock_fails_the_build_and_rebuilds_only_its_set(
         lock.write("# edited after the wheelhouse was built\n")
     plan = plan_dockerfile(config.load(project))
     with pytest.raises(BuildFailed) as failed:
-        offline_build(engine, project, wheelhouse.use(plan, NATIVE), f"dockyard-test:{uuid.uuid4().hex[:10]}")
+        offline_build(engine, project, wheelhouse.use(plan), f"dockyard-test:{uuid.uuid4().hex[:10]}")
     assert "run 'dockyard wheels'" in failed.value.output_tail
 
     report = wheelhouse.build(engine, plan, project)
@@ -121,7 +121,7 @@ def test_generated_dockerfiles_pass_hadolint(tiny: tuple[Path, DockerfilePlan], 
     assert hadolint is not None
     builder = project / ".dockyard" / wheelhouse.BUILD_DIR / "Dockerfile"
     main = tmp_path / "Dockerfile"
-    main.write_text(render(wheelhouse.use(plan, NATIVE)))
+    main.write_text(render(wheelhouse.use(plan)))
     for path in (builder, main):
         result = process.run([hadolint, str(path)], check=False)
         assert result.returncode == 0, result.stdout

@@ -278,16 +278,23 @@ def test_exec_format_error_hints_at_qemu(tmp_path: Path) -> None:
     assert "binfmt" not in (build_failure(["docker"], 1, plain, tmp_path / "log").hint or "")
 
 
-def test_phase2_does_not_use_one_platforms_wheelhouse_for_a_list(
+def test_phase2_uses_the_wheelhouse_only_when_every_platform_has_one(
     data_dir: Path, tmp_path: Path, fake_process: Any
 ) -> None:
     fake_process.on(["git"], stdout="")  # no history: the layer order falls back
+    amd64 = '[{"Id": "sha256:' + "a" * 64 + '", "Os": "linux", "Architecture": "amd64"}]'
+    fake_process.on(["docker", "image", "inspect"], stdout=amd64)
     project = tmp_path / "tiny"
     shutil.copytree(data_dir / "wheelhouse" / "tiny", project)
     (project / ".wheelhouse" / "linux" / "amd64").mkdir(parents=True)
     settings = config.load(project, {"platforms": ["linux/amd64", "linux/arm64"]}, environ={})
-    _, notes = plan_files(settings)
-    assert any("not used" in n and "lists several" in n for n in notes)
+    plan, notes = plan_files(settings, docker="docker")
+    [note] = [n for n in notes if ".wheelhouse/" in n]
+    assert (
+        note.startswith(".wheelhouse/linux/amd64/, .wheelhouse/linux/arm64/ is stale") and "not used" in note
+    )
+    [dockerfile] = plan.changes
+    assert "FROM scratch AS wheelhouse" not in dockerfile.new_text
 
 
 def test_platforms_the_builder_lists_come_from_buildx_inspect(data_dir: Path) -> None:

@@ -158,7 +158,7 @@ def test_checksum_line_names_where_the_dockerfile_mounts_the_lock() -> None:
     wheel_set = lock_set("six==1.17.0\n")
     digest = hashlib.sha256(b"six==1.17.0\n").hexdigest()
     assert wheelhouse.checksum_line(wheel_set) == f"{digest}  /tmp/requirements/base.txt\n"
-    rendered = render(wheelhouse.use(plan_for(installer="pip", install_project=False), "linux/amd64"))
+    rendered = render(wheelhouse.use(plan_for(installer="pip", install_project=False)))
     assert "--mount=type=bind,source=requirements/base.txt,target=/tmp/requirements/base.txt" in rendered
 
 
@@ -259,19 +259,24 @@ def test_dockerfile_without_wheelhouse_mounts_none() -> None:
 
 def test_dockerfile_with_wheelhouse_mounts_each_set_and_needs_no_index() -> None:
     plan = wheelhouse.use(
-        plan_for(runtime_locks=("requirements/base.txt", "requirements/ml.txt"), apt_build_packages=("gcc",)),
-        "linux/amd64",
+        plan_for(runtime_locks=("requirements/base.txt", "requirements/ml.txt"), apt_build_packages=("gcc",))
     )
     parsed = parse_text(render(plan))
     runs = [run for name in ("tools", "builder", "ml") for run in parsed.stage(name).runs]  # type: ignore[union-attr]
     mounts = [{m["source"] for m in run.mounts if m.get("target") == "/wheels"} for run in runs]
     assert mounts == [
-        {".wheelhouse/linux/amd64/installer"},
+        {"installer"},
         set(),  # the venv (and its .pth for /opt/ml)
-        {".wheelhouse/linux/amd64/base"},
-        {".wheelhouse/linux/amd64/build-system"},
-        {".wheelhouse/linux/amd64/ml"},
+        {"base"},
+        {"build-system"},
+        {"ml"},
     ]
+    froms = {m.get("from") for run in runs for m in run.mounts if m.get("target") == "/wheels"}
+    assert froms == {"wheelhouse"}
+    # one Dockerfile for every platform: the stage copies the wheelhouse of the platform being built
+    stage = parsed.stage("wheelhouse")
+    assert stage is not None and stage.base == "scratch"
+    assert "COPY .wheelhouse/${TARGETPLATFORM} /" in render(plan)
     scripts = [" ".join(run.script.split()) for run in runs if run.mounts]
     scripts = [scripts[0], scripts[1], scripts[3], scripts[2]]  # installer, base, ml, build-system
     assert "pip install --no-index --find-links /wheels uv==0.13.8" in scripts[0]
@@ -285,7 +290,7 @@ def test_dockerfile_with_wheelhouse_mounts_each_set_and_needs_no_index() -> None
 
 
 def test_online_wheelhouse_keeps_the_index() -> None:
-    text = render(wheelhouse.use(plan_for(installer="pip"), "linux/amd64", offline=False))
+    text = render(wheelhouse.use(plan_for(installer="pip"), offline=False))
     assert "--require-hashes --no-deps --find-links /wheels -r /wheels/requirements.txt" in text
     assert "--no-index" not in text
 
@@ -397,8 +402,6 @@ def test_a_platforms_wheelhouse_is_built_for_it_and_kept_apart(tiny: Path, fake_
     for arch in ("amd64", "arm64"):
         manifest = wheelhouse.read_manifest(tiny / ".wheelhouse" / "linux" / arch / "base")
         assert manifest is not None and manifest.platform == f"linux/{arch}"
-    rendered = render(wheelhouse.use(plan, "linux/arm64"))
-    assert "source=.wheelhouse/linux/arm64/base,target=/wheels" in rendered
 
 
 def test_wheels_built_on_a_base_of_another_platform_are_not_kept(tiny: Path, fake_process: Any) -> None:

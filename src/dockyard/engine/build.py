@@ -21,6 +21,7 @@ from dockyard.engine.builders import Builder, BuildRequest
 from dockyard.engine.platform_plan import BINFMT_HINT
 from dockyard.engine.progress import ProgressParser, Step, StepRecord, cache_hit_ratio
 from dockyard.errors import BuildFailed
+from dockyard.layout import WHEELHOUSE_DIR
 from dockyard.ui import human_bytes, seconds, table
 
 OnStep = Callable[[Step], None]
@@ -153,8 +154,14 @@ def build_failure(
         lines = parser.trailing[-20:]
         message = failed_early
     hint = f"full log: {log_path}"
-    if any("exec format error" in line for line in [*lines, *parser.trailing]):
+    said = [*lines, *parser.trailing]
+    if any("exec format error" in line for line in said):
         hint = f"{BINFMT_HINT}; {hint}"
+    if any(WHEELHOUSE_DIR in line and "not found" in line for line in said):
+        hint = (
+            f"{WHEELHOUSE_DIR}/ has no wheels for the platform being built: run `dockyard wheels "
+            f"--platform OS/ARCH` for it; {hint}"
+        )
     return BuildFailed(argv, code, "\n".join(lines), message=message, hint=hint)
 
 

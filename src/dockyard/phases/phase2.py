@@ -50,21 +50,19 @@ def plan_files(
     """The Dockerfile to write, and notes. With a current wheelhouse it installs from it, offline."""
     plan = plan_dockerfile(settings, docker=docker)
     notes: list[str] = list(plan.notes)
-    if len(settings.platforms) > 1 and (settings.project / wheelhouse.DIRNAME).is_dir():
-        notes.append(
-            f"{wheelhouse.DIRNAME}/ not used: a generated Dockerfile installs from one platform's "
-            "wheelhouse, and the platforms setting lists several"
-        )
-    elif docker is not None and (settings.project / wheelhouse.DIRNAME).is_dir():
-        platform = settings.platforms[0] if settings.platforms else None
-        state = wheelhouse.status(plan, settings.project, docker, platform)
-        where = state.directory.relative_to(settings.project)
-        if state.up_to_date and state.platform is not None:
-            plan = wheelhouse.use(plan, state.platform)
-            notes.append(f"installing offline from {where}/ (its key matches the locks)")
+    if docker is not None and (settings.project / wheelhouse.DIRNAME).is_dir():
+        # the Dockerfile picks the wheelhouse of the platform it is built for: every one must be current
+        states = [
+            wheelhouse.status(plan, settings.project, docker, platform)
+            for platform in settings.platforms or (None,)
+        ]
+        where = ", ".join(f"{s.directory.relative_to(settings.project)}/" for s in states)
+        if all(s.up_to_date and s.platform is not None for s in states):
+            plan = wheelhouse.use(plan)
+            notes.append(f"installing offline from {where} (its key matches the locks)")
         else:
-            stale = ", ".join(s.name for s in state.stale)
-            notes.append(f"{where}/ is stale ({stale}): not used; `dockyard wheels` refreshes it")
+            stale = ", ".join(sorted({w.name for s in states for w in s.stale}))
+            notes.append(f"{where} is stale ({stale}): not used; `dockyard wheels` refreshes it")
     text = render_dockerfile.render(plan)
     files: dict[Path | str, GeneratedFile] = {
         DOCKERFILE: GeneratedFile(text, source="requirements/*.txt and [tool.dockyard] settings")

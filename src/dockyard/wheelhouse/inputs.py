@@ -185,6 +185,6 @@ def status(plan: DockerfilePlan, project: Path, docker: str, platform: str | Non
     return Status(directory=directory, image=image, sets=sets, platform=wanted)
 
 
-def use(plan: DockerfilePlan, platform: str, *, offline: bool = True) -> DockerfilePlan:
-    """``plan`` installing from ``platform``'s wheelhouse (offline: from nothing else)."""
-    return replace(plan, wheelhouse=f"{DIRNAME}/{platforms.directory(platform)}", offline=offline)
+def use(plan: DockerfilePlan, *, offline: bool = True) -> DockerfilePlan:
+    """``plan`` installing from the wheelhouse of the platform being built (offline: from nothing else)."""
+    return replace(plan, wheelhouse=DIRNAME, offline=offline)
