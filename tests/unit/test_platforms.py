@@ -316,3 +316,15 @@ def test_a_platform_the_builder_does_not_list_is_refused_with_the_qemu_fix() -> 
     assert caught.value.hint is not None and "binfmt" in caught.value.hint
     with_qemu = Buildx(instance="default", platforms=("linux/amd64", "linux/386", "linux/arm64"))
     assert plan(["linux/arm64"], with_qemu, tags=["a:b"], registry="r:5000").platforms == ("linux/arm64",)
+
+
+def test_a_platform_without_a_wheelhouse_hints_at_dockyard_wheels(tmp_path: Path) -> None:
+    parser = ProgressParser()
+    parser.feed("#6 [wheelhouse 1/1] COPY .wheelhouse/linux/arm64 /", at=0.1)
+    parser.feed(  # buildx 0.13.1 on Engine 20.10, with only .wheelhouse/linux/amd64 there
+        "#6 ERROR: failed to walk /var/lib/docker/tmp/buildkit-mount2285207594/.wheelhouse/linux: "
+        "lstat /var/lib/docker/tmp/buildkit-mount2285207594/.wheelhouse/linux: no such file or directory",
+        at=0.2,
+    )
+    failed = build_failure(["docker", "build"], 1, parser, tmp_path / "log")
+    assert failed.hint is not None and "dockyard wheels --platform" in failed.hint

@@ -157,7 +157,7 @@ def build_failure(
     said = [*lines, *parser.trailing]
     if any("exec format error" in line for line in said):
         hint = f"{BINFMT_HINT}; {hint}"
-    if any(WHEELHOUSE_DIR in line and "not found" in line for line in said):
+    if any(WHEELHOUSE_DIR in line and ("not found" in line or "no such file" in line) for line in said):
         hint = (
             f"{WHEELHOUSE_DIR}/ has no wheels for the platform being built: run `dockyard wheels "
             f"--platform OS/ARCH` for it; {hint}"
