@@ -1,7 +1,8 @@
 """Target platforms (``os/arch[/variant]``) as the settings, the builds and the wheelhouse name them.
 
 Pure strings: parsed and normalised once (``arm64`` is ``linux/arm64``, commas split), and turned
-into the relative directory the wheelhouse keeps a platform's wheels in (``linux/arm64``).
+into the relative directory the wheelhouse keeps a platform's wheels in (``linux/arm64``, which is
+also what BuildKit's ``TARGETPLATFORM`` says, so the generated Dockerfile finds it).
 """
 
 from __future__ import annotations
@@ -12,16 +13,6 @@ from collections.abc import Iterable
 from dockyard.errors import ConfigError
 
 _PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?")
-#: Docker's names for what ``uname -m`` (and ``platform.machine()``) prints.
-MACHINE_ARCH = {
-    "x86_64": "amd64",
-    "aarch64": "arm64",
-    "armv7l": "arm",
-    "ppc64le": "ppc64le",
-    "s390x": "s390x",
-    "riscv64": "riscv64",
-    "i686": "386",
-}
 
 
 def parse(values: Iterable[str]) -> tuple[str, ...]:
@@ -42,11 +33,6 @@ def parse(values: Iterable[str]) -> tuple[str, ...]:
             if name not in found:
                 found.append(name)
     return tuple(found)
-
-
-def from_machine(machine: str, os_name: str = "linux") -> str:
-    """``uname -m``'s ``aarch64`` -> ``linux/arm64``."""
-    return f"{os_name}/{MACHINE_ARCH.get(machine, machine)}"
 
 
 def directory(platform: str) -> str:

@@ -47,11 +47,6 @@ def test_a_platform_that_is_not_os_arch_is_refused(bad: str) -> None:
         platforms.parse([bad])
 
 
-def test_machine_names_map_to_docker_platforms() -> None:
-    assert platforms.from_machine("aarch64") == "linux/arm64"
-    assert platforms.from_machine("x86_64") == "linux/amd64"
-
-
 def test_settings_normalise_platforms_from_every_source(tmp_path: Path) -> None:
     env = config.load(tmp_path, environ={"DOCKYARD_PLATFORMS": "linux/amd64,arm64"})
     assert env.platforms == ("linux/amd64", "linux/arm64")
