@@ -80,6 +80,14 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def platform(session: nox.Session) -> None:
+    """linux/arm64 under qemu: provision qemu and the arm64 stand-in (~12 min once), build and run it."""
+    install(session, "base", "ml", "test")
+    session.run("bash", ".ci/provision-qemu", external=True)
+    session.run("pytest", "--qemu", "tests/integration", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session(default=False)
 def fixture_locks(session: nox.Session) -> None:
     """Re-make the fixture projects' locks and METADATA with the real uv, poetry, pdm and pipenv."""
     install(session, "base", "ml")

@@ -20,12 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockyard import contract
+from dockyard import contract, platforms
 from dockyard.errors import ConfigError
 
 ENV_PREFIX = "DOCKYARD_"
 #: What the image's test stage and ``dockyard dev.test`` run, unless ``test_command`` says otherwise.
 DEFAULT_TEST_COMMAND = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+#: ``builder``: auto, buildx, buildkit, or a buildx builder instance's name (buildx's own rule).
+BUILDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+#: ``builder`` values that choose a kind of builder rather than name a buildx builder instance.
+BUILDER_KINDS = frozenset({"auto", "buildx", "buildkit"})
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -45,7 +49,19 @@ class Settings:
         ),
     )
     builder: str = field(
-        default="auto", metadata=_doc("auto, buildx, or buildkit (a client that builds natively)")
+        default="auto",
+        metadata=_doc(
+            "auto, buildx, buildkit (a client that builds natively), or the name of a buildx builder "
+            "(`docker buildx ls`: a docker-container, remote or kubernetes driver) that every buildx "
+            "command dockyard runs then gets as `--builder NAME`"
+        ),
+    )
+    platforms: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "platforms to build for, e.g. linux/amd64,linux/arm64 (empty: the daemon's own); a list "
+            "needs a buildx builder of the docker-container, remote or kubernetes driver"
+        ),
     )
     syntax: str = field(
         default="",
@@ -155,6 +171,11 @@ class Settings:
     @property
     def state_path(self) -> Path:
         return self.project / self.state_dir
+
+    @property
+    def buildx_instance(self) -> str | None:
+        """The buildx builder named by ``builder``, or None when it names a kind (auto, buildx, buildkit)."""
+        return None if self.builder in BUILDER_KINDS else self.builder
 
     @property
     def python_version(self) -> str:
@@ -268,8 +289,16 @@ def load(
     given = {k.replace("-", "_"): v for k, v in (flags or {}).items() if v is not None}
     _check_known(given, "task flags", spell="--{}")
     values.update({k: _coerce(k, v, "task flags") for k, v in given.items()})
-    if values.get("builder", "auto") not in {"auto", "buildx", "buildkit"}:
-        raise ConfigError(f"builder must be auto, buildx or buildkit, not {values['builder']!r}")
+    if values.get("builder") == "legacy":
+        raise ConfigError(
+            "builder must be auto, buildx, buildkit or a buildx builder's name, not 'legacy'",
+            hint="dockyard never uses the legacy builder: it ignores RUN --mount",
+        )
+    if not BUILDER.fullmatch(values.get("builder", "auto")):
+        raise ConfigError(
+            f"builder must be auto, buildx, buildkit or a buildx builder's name, not {values['builder']!r}",
+            hint="`docker buildx ls` lists the builders; names are letters, digits, '-', '_' and '.'",
+        )
     if values.get("installer", "uv") not in {"uv", "pip"}:
         raise ConfigError(f"installer must be uv or pip, not {values['installer']!r}")
     if values.get("runtime_base", "slim") not in {"slim", "stripped", "distroless"}:
@@ -277,6 +306,8 @@ def load(
             f"runtime_base must be slim, stripped or distroless, not {values['runtime_base']!r}",
             hint="dockyard base.candidates measures each and says which to use",
         )
+    if "platforms" in values:
+        values["platforms"] = platforms.parse(values["platforms"])
     explicit = frozenset(values)
     if "base_image" not in values:
         followed = contract.base_image_for(

@@ -537,8 +537,12 @@ def _apply(stage: _StageBuilder, ins: Instruction, global_args: Mapping[str, str
     elif kw in {"COPY", "ADD"}:
         copy = dataclasses.replace(_copy(ins, scope), workdir=stage.workdir)
         stage.copies.append(copy)
+        # `COPY dir/${TARGETPLATFORM} /` reads one platform's part of dir: all of dir may be needed
+        per_platform = all(expand(a, scope)[1] or _platform_subdirectory(a) for a in ins.args[:-1])
         stage.context_paths.extend(
-            ContextPath(path=s, keyword=kw, line=ins.line, stage=stage.index, resolved=copy.resolved)
+            ContextPath(
+                path=s, keyword=kw, line=ins.line, stage=stage.index, resolved=copy.resolved or per_platform
+            )
             for s in copy.context_sources
         )
     elif kw == "RUN":
@@ -671,6 +675,23 @@ _VAR = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<op>[-+])(?P<word>[^}]*))?\}"
     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )
+
+
+#: The platform ARGs BuildKit sets in every build (they have no value until then).
+PLATFORM_ARGS = frozenset(
+    f"{when}{what}" for when in ("TARGET", "BUILD") for what in ("PLATFORM", "OS", "ARCH", "VARIANT")
+)
+
+
+def _platform_subdirectory(word: str) -> bool:
+    """``dir/${TARGETPLATFORM}`` or ``dir/$TARGETOS/$TARGETARCH``: a platform's subdirectory of
+    ``dir``, which :func:`expand` turns into ``dir/`` (every platform's)."""
+    parts = word.rstrip("/").split("/")
+    tail = [part for part in parts if "$" in part]
+    if not tail or len(tail) == len(parts) or parts[-len(tail) :] != tail:
+        return False
+    matches = [_VAR.fullmatch(part) for part in tail]
+    return all(m is not None and (m.group("braced") or m.group("bare")) in PLATFORM_ARGS for m in matches)
 
 
 def expand(word: str, scope: Mapping[str, str]) -> tuple[str, bool]:

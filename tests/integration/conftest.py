@@ -35,6 +35,11 @@ CLASSIC_DOCKER = os.environ.get("TEST_CLASSIC_DOCKER", "/usr/bin/docker")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--require-docker", action="store_true", help="fail, not skip, without a Docker engine")
+    parser.addoption(
+        "--qemu",
+        action="store_true",
+        help="run only the tests marked qemu (non-native platforms; .ci/provision-qemu first)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,6 +47,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.integration)
+    # qemu tests need a provisioning the everyday run does not do (about 12 minutes of debootstrap):
+    # deselected there, not skipped, and `nox -s platform` runs them alone, where they must pass.
+    wanted = bool(config.getoption("--qemu"))
+    chosen = [item for item in items if (item.get_closest_marker("qemu") is not None) == wanted]
+    dropped = [item for item in items if item not in chosen]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = chosen
 
 
 def _required(request: pytest.FixtureRequest) -> bool:

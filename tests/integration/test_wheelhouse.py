@@ -23,6 +23,8 @@ from dockyard.phases.phase2_plan import plan_dockerfile
 from dockyard.render.dockerfile import DockerfilePlan, render
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "wheelhouse" / "tiny"
+#: the platform of the local python:3.11-slim, whose wheelhouse the tests build
+NATIVE = "linux/amd64"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[t
     plan = plan_dockerfile(config.load(project))
     report = wheelhouse.build(engine, plan, project)
     assert [m.set for m in report.built] == ["installer", "base", "build-system"]
+    assert report.after.platform == NATIVE
     yield project, plan
 
 
@@ -59,12 +62,12 @@ def test_sdist_wheel_hash_is_added_and_sets_are_reused(
     tiny: tuple[Path, DockerfilePlan], engine: Engine
 ) -> None:
     project, plan = tiny
-    base = wheelhouse.read_manifest(project / wheelhouse.DIRNAME / "base")
+    base = wheelhouse.read_manifest(wheelhouse.platform_directory(project, NATIVE) / "base")
     assert base is not None
     origins = {w.file.split("-")[0]: w.origin for w in base.wheels}
     assert origins == {"docopt": wheelhouse.Origin.BUILT, "six": wheelhouse.Origin.LOCK}
     docopt = next(w for w in base.wheels if w.file.startswith("docopt-"))
-    lock = (project / wheelhouse.DIRNAME / "base" / "requirements.txt").read_text()
+    lock = (wheelhouse.platform_directory(project, NATIVE) / "base" / "requirements.txt").read_text()
     assert f"--hash=sha256:{docopt.sha256}" in lock
     assert f"--hash=sha256:{docopt.sha256}" not in (project / "requirements" / "base.txt").read_text()
 

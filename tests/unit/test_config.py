@@ -58,7 +58,8 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
         ("", {}, {"colour": "x"}, "task flags: unknown setting `colour`"),
         ("bench_runs = 'many'\n", {}, {}, "`bench_runs` = 'many' is not valid"),
         ("bench_runs = true\n", {}, {}, "is not valid"),
-        ("", {}, {"builder": "legacy"}, "builder must be auto, buildx or buildkit"),
+        ("", {}, {"builder": "legacy"}, "builder must be auto, buildx, buildkit or a buildx builder"),
+        ("", {}, {"builder": "my builder"}, "builder must be auto, buildx, buildkit or a buildx builder"),
         ("", {}, {"installer": "poetry"}, "installer must be uv or pip"),
     ],
 )
@@ -92,3 +93,27 @@ def test_python_version_follows_the_base_image(tmp_path: Path) -> None:
         config.load(tmp_path, {"base_image": "python:3.12-slim-bookworm"}, environ={}).python_version
         == "3.12"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "instance"),
+    [
+        ("auto", None),
+        ("buildx", None),
+        ("buildkit", None),
+        ("remote-bk", "remote-bk"),
+        ("default", "default"),
+    ],
+)
+def test_builder_names_a_buildx_instance_unless_it_is_a_kind(
+    tmp_path: Path, value: str, instance: str | None
+) -> None:
+    s = config.load(project(tmp_path, ""), {"builder": value}, environ={})
+    assert s.buildx_instance == instance
+
+
+def test_platforms_from_pyproject_and_environment(tmp_path: Path) -> None:
+    root = project(tmp_path, "platforms = ['linux/amd64', 'linux/arm64']\n")
+    assert config.load(root, environ={}).platforms == ("linux/amd64", "linux/arm64")
+    env = config.load(root, environ={"DOCKYARD_PLATFORMS": "linux/arm64"})
+    assert env.platforms == ("linux/arm64",)

@@ -412,3 +412,25 @@ def test_a_wildcard_that_matches_nothing_is_fine_when_another_source_matches(tmp
     plan = di.generate(root, [df], SMALL)
     errors = [(f.line, f.message) for f in plan.findings if f.level == "error"]
     assert errors == [(3, "COPY source `./only.lock*` does not exist in the build context")]
+
+
+def test_a_large_per_platform_wheelhouse_the_dockerfile_copies_is_kept(tmp_path: Path) -> None:
+    """The generated Dockerfile copies `.wheelhouse/${TARGETPLATFORM}`: every platform's may be read."""
+    for arch in ("amd64", "arm64"):
+        wheels = tmp_path / ".wheelhouse" / "linux" / arch / "base"
+        wheels.mkdir(parents=True)
+        (wheels / "numpy-2.0-cp311-none-any.whl").write_bytes(b"\0" * 4096)
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    df = parse_text(
+        "FROM scratch AS wheelhouse\nARG TARGETPLATFORM\nCOPY .wheelhouse/${TARGETPLATFORM} /\n"
+        "FROM python:3.11-slim\nCOPY app.py /app/\n"
+    )
+    [wheelhouse, _] = df.context_paths
+    assert (wheelhouse.path, wheelhouse.resolved) == (".wheelhouse/", True)
+    plan = di.generate(tmp_path, [df], SMALL)
+    assert ".wheelhouse" not in [d.path for d in plan.found]  # over the threshold, no code, yet kept
+    sent = {f.path for f in di.context_files(tmp_path, di.read_patterns(plan.text))}
+    assert ".wheelhouse/linux/arm64/base/numpy-2.0-cp311-none-any.whl" in sent
+    # a variable that is not a platform ARG still leaves the path unknown
+    other = parse_text("FROM scratch\nARG WHERE\nCOPY .wheelhouse/${WHERE} /\n")
+    assert [p.resolved for p in other.context_paths] == [False]

@@ -131,3 +131,49 @@ def test_gc_recommendation() -> None:
     assert big.keep_gb == 15
     assert '"defaultKeepStorage": "15GB"' in big.daemon_json()
     assert "gckeepstorage = 15000" in big.buildkitd_toml()
+
+
+def test_parse_real_buildx_du() -> None:
+    now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    records = usage.parse_buildx_du((DATA / "buildx-du-verbose-0.13.txt").read_text(), now=now)
+    assert [r.id for r in records][:3] == [
+        "rq1i690wqv6j7d3l3o62dzd36",
+        "nf9cf15mhe9h4a4p4lcug6m1k",
+        "9c8063qn8dv6swydd6p1qeies",
+    ]
+    assert len(records) == 6  # the totals at the end are not a record
+    first, busy, minute = records[:3]
+    assert first.size == 1_056_000_000 and first.kind == "regular" and first.shared and not first.in_use
+    assert first.last_used == now - timedelta(seconds=48)
+    assert busy.in_use  # "Reclaimable: false"
+    assert minute.last_used == now - timedelta(minutes=1)
+    multiline = records[3]
+    assert multiline.description.startswith("mount / from exec python -c import os")
+    assert "os.chmod(out" in multiline.description and not multiline.shared
+    assert records[5].last_used == now - timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("Less than a second ago", 0),
+        ("1 second ago", 1),
+        ("About an hour ago", 3600),
+        ("2 days ago", 2 * 86400),
+        ("3 weeks ago", 21 * 86400),
+    ],
+)
+def test_parse_ago(text: str, seconds: int) -> None:
+    assert usage.parse_ago(text) == timedelta(seconds=seconds)
+    assert usage.parse_ago("yesterday") is None
+
+
+def test_buildx_du_argv_names_the_builder() -> None:
+    assert usage.buildx_du_argv("docker", "multi") == [
+        "docker",
+        "buildx",
+        "du",
+        "--builder",
+        "multi",
+        "--verbose",
+    ]

@@ -88,7 +88,7 @@ def test_cli_28_with_buildx_on_engine_20_10_uses_the_docker_driver(
     caps = probe(config.load(tmp_path, {"docker": "/usr/bin/docker"}, environ={}))
     assert caps.builder == "buildx" and caps.buildx_version == "0.13.1+ds1"
     assert caps.buildx_driver == "docker"
-    assert ("builder", "buildx 0.13.1+ds1 (docker driver)") in caps.rows()
+    assert ("builder", "buildx 0.13.1+ds1 (docker driver); platforms linux/amd64, linux/386") in caps.rows()
     builder = require_builder(caps)
     assert builder.name == "buildx" and not builder.exports_cache
 

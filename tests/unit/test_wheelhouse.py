@@ -265,12 +265,18 @@ def test_dockerfile_with_wheelhouse_mounts_each_set_and_needs_no_index() -> None
     runs = [run for name in ("tools", "builder", "ml") for run in parsed.stage(name).runs]  # type: ignore[union-attr]
     mounts = [{m["source"] for m in run.mounts if m.get("target") == "/wheels"} for run in runs]
     assert mounts == [
-        {".wheelhouse/installer"},
+        {"installer"},
         set(),  # the venv (and its .pth for /opt/ml)
-        {".wheelhouse/base"},
-        {".wheelhouse/build-system"},
-        {".wheelhouse/ml"},
+        {"base"},
+        {"build-system"},
+        {"ml"},
     ]
+    froms = {m.get("from") for run in runs for m in run.mounts if m.get("target") == "/wheels"}
+    assert froms == {"wheelhouse"}
+    # one Dockerfile for every platform: the stage copies the wheelhouse of the platform being built
+    stage = parsed.stage("wheelhouse")
+    assert stage is not None and stage.base == "scratch"
+    assert "COPY .wheelhouse/${TARGETPLATFORM} /" in render(plan)
     scripts = [" ".join(run.script.split()) for run in runs if run.mounts]
     scripts = [scripts[0], scripts[1], scripts[3], scripts[2]]  # installer, base, ml, build-system
     assert "pip install --no-index --find-links /wheels uv==0.13.8" in scripts[0]
@@ -332,7 +338,7 @@ def test_build_rebuilds_only_stale_sets_and_swaps_them_in(tiny: Path, fake_proce
     report = wheelhouse.build(engine, plan, tiny)
     assert [m.set for m in report.built] == ["base"] and report.after.up_to_date
     assert report.rows() == [("base", "requirements/base.txt", "built 2, 1 from sdists (missing)")]
-    base = tiny / ".wheelhouse" / "base"
+    base = tiny / ".wheelhouse" / "linux" / "amd64" / "base"
     assert sorted(p.name for p in base.iterdir()) == [
         "docopt-0.6.2-py2.py3-none-any.whl", "lock.sha256", "requirements.txt",
         "six-1.17.0-py2.py3-none-any.whl", "wheelhouse.json",
@@ -352,7 +358,7 @@ def test_build_rebuilds_only_stale_sets_and_swaps_them_in(tiny: Path, fake_proce
     forced = wheelhouse.build(engine, plan, tiny, force=True)
     assert forced.rows() == [("base", "requirements/base.txt", "built 2, 1 from sdists (--force)")]
     assert "--no-cache" in [c for c in fake_process.calls if c[:2] == ("docker", "build")][-1]
-    assert not list((tiny / ".wheelhouse").glob(".base.old-*"))
+    assert not list((tiny / ".wheelhouse" / "linux" / "amd64").glob(".base.old-*"))
 
 
 def test_failed_wheel_build_names_the_step_and_keeps_the_wheelhouse(tiny: Path, fake_process: Any) -> None:
@@ -365,10 +371,48 @@ def test_failed_wheel_build_names_the_step_and_keeps_the_wheelhouse(tiny: Path, 
     with pytest.raises(BuildFailed, match=r"failed at \[set-base 1/1\]") as failed:
         wheelhouse.build(fake_engine(tiny), plan_for(installer="pip", install_project=False), tiny)
     assert "Hashes do not match" in failed.value.output_tail
-    assert not (tiny / ".wheelhouse" / "base").exists()
+    assert not (tiny / ".wheelhouse").exists()
 
 
 def test_missing_base_image_makes_sets_stale(tiny: Path, fake_process: Any) -> None:
     fake_process.on(["docker", "image", "inspect"], returncode=1, stderr="No such image")
     status = wheelhouse.status(plan_for(installer="pip", install_project=False), tiny, "docker")
     assert status.image is None and status.stale and not status.up_to_date
+
+
+ARM64 = json.dumps([{"Id": "sha256:" + "a" * 64, "Os": "linux", "Architecture": "arm64"}])
+
+
+def test_a_platforms_wheelhouse_is_built_for_it_and_kept_apart(tiny: Path, fake_process: Any) -> None:
+    plan = plan_for(installer="pip", install_project=False)
+    engine = fake_engine(tiny)
+    six = b"six wheel"
+    lock = tiny / "requirements" / "base.txt"
+    lock.write_text(lock.read_text().replace(SIX_WHEEL, hashlib.sha256(six).hexdigest()))
+    script_export(fake_process, {"base": {"six-1.17.0-py2.py3-none-any.whl": six}})
+    fake_process.on(["docker", "image", "inspect"], stdout=INSPECT)
+    native = wheelhouse.build(engine, plan, tiny)
+    assert native.after.platform == "linux/amd64" and native.after.up_to_date
+
+    fake_process.on(["docker", "image", "inspect"], stdout=ARM64)  # the base of that platform
+    arm = wheelhouse.build(engine, plan, tiny, platform="linux/arm64")
+    assert [m.platform for m in arm.built] == ["linux/arm64"] and arm.after.up_to_date
+    export = [c for c in fake_process.calls if c[:2] == ("docker", "build")][-1]
+    assert export[export.index("--platform") + 1] == "linux/arm64"
+    for arch in ("amd64", "arm64"):
+        manifest = wheelhouse.read_manifest(tiny / ".wheelhouse" / "linux" / arch / "base")
+        assert manifest is not None and manifest.platform == f"linux/{arch}"
+
+
+def test_wheels_built_on_a_base_of_another_platform_are_not_kept(tiny: Path, fake_process: Any) -> None:
+    fake_process.on(["docker", "image", "inspect"], stdout=INSPECT)  # the daemon's base is amd64
+    script_export(fake_process, {"base": {"six-1.17.0-py2.py3-none-any.whl": b"x"}})
+    plan = plan_for(installer="pip", install_project=False)
+    before = wheelhouse.status(plan, tiny, "docker", "linux/arm64")
+    assert before.platform == "linux/arm64" and before.image is None
+    assert before.directory == tiny / ".wheelhouse" / "linux" / "arm64"
+    with pytest.raises(DockyardError, match="built for linux/arm64, but the daemon's") as caught:
+        wheelhouse.build(fake_engine(tiny), plan, tiny, platform="linux/arm64")
+    assert caught.value.hint is not None and "docker pull --platform linux/arm64" in caught.value.hint
+    assert not (tiny / ".wheelhouse").exists()
+    assert not (tiny / ".dockyard" / wheelhouse.EXPORT_DIR).exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 from dockyard.config import Settings
 from dockyard.engine import probe as _probe
 from dockyard.engine.build import BuildResult, OnStep, run_build
-from dockyard.engine.builders import Builder, BuildRequest
+from dockyard.engine.builders import Builder, BuildRequest, Buildx
 from dockyard.engine.probe import Capabilities
 
 
@@ -29,6 +29,11 @@ class Engine:
     def docker(self) -> str:
         """The docker executable the probe settled on (the setting, or the one found on PATH)."""
         return self.caps.docker_path or self.caps.docker
+
+    @property
+    def buildx_instance(self) -> str | None:
+        """The buildx builder every buildx command names (``--builder``), when the settings name one."""
+        return self.builder.instance if isinstance(self.builder, Buildx) else None
 
     @property
     def log_dir(self) -> Path:

@@ -18,8 +18,10 @@ from pathlib import Path
 from dockyard import process
 from dockyard.engine import cli
 from dockyard.engine.builders import Builder, BuildRequest
+from dockyard.engine.platform_plan import BINFMT_HINT
 from dockyard.engine.progress import ProgressParser, Step, StepRecord, cache_hit_ratio
 from dockyard.errors import BuildFailed
+from dockyard.layout import WHEELHOUSE_DIR
 from dockyard.ui import human_bytes, seconds, table
 
 OnStep = Callable[[Step], None]
@@ -94,14 +96,15 @@ def run_build(
         if returncode != 0 or not iid.is_file():
             raise build_failure(argv, returncode or 1, parser, log_path)
         image_id = iid.read_text().strip()
-    image = cli.inspect_image(docker, image_id)
+    # A pushed build (a platform list) is in the registry, not in the daemon's image store.
+    image_bytes = 0 if request.push else cli.inspect_image(docker, image_id).size
     records = parser.records()
     return BuildResult(
         wall_s=wall,
         steps=tuple(records),
         cache_hit_ratio=cache_hit_ratio(records),
         image_id=image_id,
-        image_bytes=image.size,
+        image_bytes=image_bytes,
         log_path=log_path,
         builder=builder.name,
         started_at=started,
@@ -150,13 +153,16 @@ def build_failure(
     else:
         lines = parser.trailing[-20:]
         message = failed_early
-    return BuildFailed(
-        argv,
-        code,
-        "\n".join(lines),
-        message=message,
-        hint=f"full log: {log_path}",
-    )
+    hint = f"full log: {log_path}"
+    said = [*lines, *parser.trailing]
+    if any("exec format error" in line for line in said):
+        hint = f"{BINFMT_HINT}; {hint}"
+    if any(WHEELHOUSE_DIR in line and ("not found" in line or "no such file" in line) for line in said):
+        hint = (
+            f"{WHEELHOUSE_DIR}/ has no wheels for the platform being built: run `dockyard wheels "
+            f"--platform OS/ARCH` for it; {hint}"
+        )
+    return BuildFailed(argv, code, "\n".join(lines), message=message, hint=hint)
 
 
 def step_table(result: BuildResult) -> str:

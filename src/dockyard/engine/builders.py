@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from dockyard.errors import ConfigError
+
 
 @dataclass(frozen=True, kw_only=True)
 class BuildRequest:
@@ -31,6 +33,10 @@ class BuildRequest:
     network: str | None = None
     #: an ``--output`` spec such as "type=local,dest=DIR": the result goes there instead of the image store.
     output: str | None = None
+    #: target platforms (``--platform``); more than one needs buildx (see engine.platform_plan)
+    platforms: tuple[str, ...] = ()
+    #: push the tags instead of loading the image (a platform list cannot be loaded on Engine 20.10)
+    push: bool = False
 
 
 class Builder(Protocol):
@@ -65,6 +71,8 @@ def _common(request: BuildRequest) -> list[str]:
         argv += ["--network", request.network]
     if request.output:
         argv += ["--output", request.output]
+    if request.platforms:
+        argv += ["--platform", ",".join(request.platforms)]
     return argv
 
 
@@ -74,6 +82,8 @@ class Buildx:
     instance: str | None = None
     #: the instance's driver; the ``docker`` driver (the daemon's own BuildKit) cannot export a cache
     driver: str = "docker"
+    #: what ``buildx inspect`` lists it can build (empty: unknown, e.g. a builder not yet started)
+    platforms: tuple[str, ...] = ()
 
     @property
     def exports_cache(self) -> bool:
@@ -81,8 +91,9 @@ class Buildx:
         return self.driver != "docker"
 
     def argv(self, docker: str, request: BuildRequest) -> list[str]:
-        # --load is itself an output (type=docker); buildx takes one output only.
-        argv = [docker, "buildx", "build", *([] if request.output else ["--load"])]
+        # --load and --push are themselves outputs (type=docker, type=image); buildx takes one only.
+        destination = [] if request.output else ["--push" if request.push else "--load"]
+        argv = [docker, "buildx", "build", *destination]
         if self.instance:
             argv += ["--builder", self.instance]
         argv += _common(request)
@@ -106,6 +117,12 @@ class ClassicBuildKit:
         return False  # inline cache only: metadata embedded in the image it builds
 
     def argv(self, docker: str, request: BuildRequest) -> list[str]:
+        if len(request.platforms) > 1 or request.push:
+            raise ConfigError(
+                "the classic client builds one platform per build and loads it (no --push)",
+                hint="build a platform list with buildx on a docker-container or remote builder "
+                "(set `builder`)",
+            )
         argv = [docker, "build", *_common(request)]
         if request.cache_to:
             # The classic client can only embed cache metadata in the image it pushes.

@@ -48,14 +48,19 @@ def bake_definition(request: BuildRequest, targets: Sequence[str], tags: dict[st
         base["cache-from"] = list(request.cache_from)
     if request.no_cache:
         base["no-cache"] = True
+    if request.platforms:
+        base["platforms"] = list(request.platforms)
     return {
         "group": {"default": {"targets": list(targets)}},
         "target": {t: {**base, "target": t, "tags": [tags[t]]} for t in targets},
     }
 
 
-def bake_argv(docker: str, builder: Buildx, file: Path, targets: Sequence[str], metadata: Path) -> list[str]:
-    argv = [docker, "buildx", "bake", "--file", str(file), "--progress=plain", "--load"]
+def bake_argv(
+    docker: str, builder: Buildx, file: Path, targets: Sequence[str], metadata: Path, *, push: bool = False
+) -> list[str]:
+    destination = "--push" if push else "--load"
+    argv = [docker, "buildx", "bake", "--file", str(file), "--progress=plain", destination]
     if builder.instance:
         argv += ["--builder", builder.instance]
     return [*argv, "--metadata-file", str(metadata), *targets]
@@ -138,7 +143,7 @@ def _bake(
             file = Path(tmp) / f"bake-{index}.json"
             file.write_text(json.dumps(bake_definition(request, batch, tags), indent=2))
             metadata = Path(tmp) / f"metadata-{index}.json"
-            argv = bake_argv(engine.docker, builder, file, batch, metadata)
+            argv = bake_argv(engine.docker, builder, file, batch, metadata, push=request.push)
             log_path = log_path_for(engine.log_dir, "bake-" + "-".join(batch))
             batch_start = time.monotonic()
             code, parser = stream_build(
@@ -149,20 +154,33 @@ def _bake(
             wall = time.monotonic() - batch_start
             records = parser.records()
             spans += spans_of(records, offset=batch_start - started)
+            pushed = _pushed_digests(metadata) if request.push else {}
             for target in batch:
-                image = cli.inspect_image(engine.docker, tags[target])
+                image_id, size = pushed.get(target, ""), 0
+                if not request.push:
+                    image = cli.inspect_image(engine.docker, tags[target])
+                    image_id, size = image.id, image.size
                 mine = [r for r in records if r.name.startswith(f"[{target} ")]
                 results[target] = BuildResult(
                     wall_s=wall,
                     steps=tuple(mine),
                     cache_hit_ratio=cache_hit_ratio(mine),
-                    image_id=image.id,
-                    image_bytes=image.size,
+                    image_id=image_id,
+                    image_bytes=size,
                     log_path=log_path,
                     builder=f"{builder.name} bake",
                     started_at=batch_start,
                 )
     return results, spans
+
+
+def _pushed_digests(metadata: Path) -> dict[str, str]:
+    """Bake's metadata file: ``{target: {"containerimage.digest": "sha256:..."}}``."""
+    try:
+        data = json.loads(metadata.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(t): str(v.get("containerimage.digest", "")) for t, v in data.items() if isinstance(v, dict)}
 
 
 def serial_targets(

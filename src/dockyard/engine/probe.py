@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockyard import process
-from dockyard.config import Settings
+from dockyard.config import BUILDER_KINDS, Settings
 from dockyard.engine import cli
 from dockyard.engine.builders import BUILDERS, Builder, Buildx
 from dockyard.errors import EngineUnavailable, ToolMissing
@@ -36,12 +36,18 @@ class Capabilities:
     hadolint_version: str | None
     builder: str | None
     alternatives: tuple[str, ...] = ()
-    #: the driver of buildx's current builder: "docker" (the daemon's BuildKit), "docker-container", ...
+    #: the driver of buildx's builder: "docker" (the daemon's BuildKit), "docker-container", "remote", ...
     buildx_driver: str | None = None
+    #: the buildx builder the ``builder`` setting names (None: buildx's current one)
+    buildx_instance: str | None = None
+    #: why the named buildx builder cannot be used (it does not exist, or there is no buildx)
+    instance_error: str | None = None
+    #: the platforms the buildx builder says it can build (emulated ones once qemu is registered)
+    buildx_platforms: tuple[str, ...] = ()
 
     @property
     def can_build(self) -> bool:
-        return self.builder is not None and self.server_version is not None
+        return self.builder is not None and self.server_version is not None and self.instance_error is None
 
     def problems(self) -> list[str]:
         """One line per missing piece, each saying what to install or start."""
@@ -54,7 +60,9 @@ class Capabilities:
                 f"daemon: not answering ({self.daemon_error}). Start Docker (Docker Desktop, "
                 "`sudo systemctl start docker`, or `dockerd &`) and check `docker info`."
             )
-        if self.builder is None:
+        if self.instance_error is not None:
+            lines.append(self.instance_error)
+        elif self.builder is None:
             fix = "install the buildx plugin (docker-buildx-plugin, or Docker Desktop)"
             if self.alternatives:
                 better = self.alternatives[0]
@@ -72,7 +80,10 @@ class Capabilities:
 
         builder = self.builder or "none"
         if self.builder == "buildx":
-            builder = f"buildx {self.buildx_version} ({self.buildx_driver or 'unknown'} driver)"
+            named = f"builder {self.buildx_instance}, " if self.buildx_instance else ""
+            builder = f"buildx {self.buildx_version} ({named}{self.buildx_driver or 'unknown'} driver)"
+            if self.buildx_platforms:
+                builder += f"; platforms {', '.join(self.buildx_platforms)}"
         elif self.builder == "buildkit":
             builder = "buildkit (client's native BuildKit, DOCKER_BUILDKIT=1)"
         return [
@@ -90,8 +101,8 @@ def buildx_version_argv(docker: str) -> list[str]:
     return [docker, "buildx", "version"]
 
 
-def buildx_driver_argv(docker: str) -> list[str]:
-    return [docker, "buildx", "inspect"]
+def buildx_driver_argv(docker: str, instance: str | None = None) -> list[str]:
+    return [docker, "buildx", "inspect", *([instance] if instance else [])]
 
 
 def parse_buildx_driver(text: str) -> str | None:
@@ -103,9 +114,55 @@ def parse_buildx_driver(text: str) -> str | None:
     return None
 
 
-def _buildx_driver(docker: str) -> str | None:
-    result = process.run(buildx_driver_argv(docker), check=False, timeout=30, echo=False)
-    return parse_buildx_driver(result.stdout) if result.returncode == 0 else None
+def parse_buildx_platforms(text: str) -> tuple[str, ...]:
+    """Every node's ``Platforms:`` line (``linux/amd64*, linux/arm64``; ``*`` marks configured ones)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "Platforms":
+            for item in value.split(","):
+                name = item.strip().rstrip("*")
+                if name and name not in found:
+                    found.append(name)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class BuildxBuilder:
+    """What ``docker buildx inspect [NAME]`` says, or why the named builder cannot be used."""
+
+    driver: str | None = None
+    platforms: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def _inspect_buildx(docker: str, instance: str | None = None) -> BuildxBuilder:
+    result = process.run(buildx_driver_argv(docker, instance), check=False, timeout=30, echo=False)
+    if result.returncode == 0:
+        return BuildxBuilder(parse_buildx_driver(result.stdout), parse_buildx_platforms(result.stdout))
+    if instance is None:
+        return BuildxBuilder()
+    return BuildxBuilder(error=missing_instance(instance, (result.stderr or result.stdout).strip()))
+
+
+def missing_instance(instance: str, said: str) -> str:
+    return (
+        f"builder: there is no buildx builder named {instance!r} ({said[:160] or 'buildx inspect failed'}). "
+        f"Fix: create it (`docker buildx create --name {instance} --driver docker-container`, or "
+        f"`--driver remote tcp://BUILDKITD:1234` for a shared BuildKit), or set `builder` to one "
+        "`docker buildx ls` lists."
+    )
+
+
+def classic_instance(instance: str, docker: str, client: str | None) -> str:
+    """The problem of a ``builder`` naming a buildx builder on a client without buildx."""
+    return (
+        f"builder: `builder` names the buildx builder {instance!r}, but `{docker}` (CLI {client}) has no "
+        "buildx: the classic client builds only on the daemon's own BuildKit and has no --builder. "
+        "Fix: install the buildx plugin (docker-buildx-plugin) and point dockyard at that docker "
+        "(DOCKYARD_DOCKER), or unset `builder` ([tool.dockyard] or DOCKYARD_BUILDER) to build on the "
+        "daemon's BuildKit."
+    )
 
 
 def compose_version_argv(docker: str) -> list[str]:
@@ -155,7 +212,8 @@ def docker_candidates(docker: str) -> list[str]:
 
 
 def choose_builder(preference: str, *, buildx: str | None, native: bool) -> str | None:
-    if preference == "buildx":
+    """``preference``: auto, buildx, buildkit, or a buildx builder's name (which needs buildx)."""
+    if preference == "buildx" or preference not in BUILDER_KINDS:
         return "buildx" if buildx else None
     if preference == "buildkit":
         return "buildkit" if native else None
@@ -191,6 +249,12 @@ def probe_docker(docker: str, preference: str) -> Capabilities:
     alternatives: tuple[str, ...] = ()
     if builder is None:
         alternatives = tuple(c for c in docker_candidates(docker) if _native_or_buildx(c))
+    instance = None if preference in BUILDER_KINDS else preference
+    inspected = BuildxBuilder()
+    if builder == "buildx":
+        inspected = _inspect_buildx(docker, instance)
+    elif instance is not None:
+        inspected = BuildxBuilder(error=classic_instance(instance, docker, versions.client))
     return Capabilities(
         docker=docker,
         docker_path=docker_path,
@@ -203,7 +267,10 @@ def probe_docker(docker: str, preference: str) -> Capabilities:
         hadolint_version=_hadolint_version(),
         builder=builder,
         alternatives=alternatives,
-        buildx_driver=_buildx_driver(docker) if builder == "buildx" else None,
+        buildx_driver=inspected.driver,
+        buildx_instance=instance,
+        instance_error=inspected.error,
+        buildx_platforms=inspected.platforms,
     )
 
 
@@ -228,8 +295,13 @@ def require_builder(caps: Capabilities) -> Builder:
         )
     assert caps.builder is not None
     builder = BUILDERS[caps.builder]
-    if isinstance(builder, Buildx) and caps.buildx_driver:
-        return replace(builder, driver=caps.buildx_driver)
+    if isinstance(builder, Buildx):
+        return replace(
+            builder,
+            instance=caps.buildx_instance,
+            driver=caps.buildx_driver or builder.driver,
+            platforms=caps.buildx_platforms,
+        )
     return builder
 
 

@@ -1,7 +1,7 @@
 """What Docker and dockyard hold on disk, parsed from ``docker system df -v`` JSON.
 
-Images dockyard made are told apart by their tags (see :data:`DOCKYARD_TAGS`); the classic
-engine's build cache belongs to the whole daemon, so it is reported as shared.
+Images dockyard made are told apart by their tags (see :data:`DOCKYARD_TAGS`). The build cache is
+the daemon's, or, with a named buildx builder, that builder's (``docker buildx du --verbose``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dockyard import process
@@ -102,6 +102,8 @@ class Usage:
     volumes: tuple[VolumeUse, ...]
     wheelhouse_bytes: int = 0
     logs_bytes: int = 0
+    #: whose build cache ``cache`` is: the daemon's, or a named buildx builder's
+    cache_of: str = "the daemon (docker system df)"
 
     @property
     def cache_bytes(self) -> int:
@@ -153,13 +155,82 @@ def parse_df(text: str) -> Usage:
     return Usage(images=images, cache=cache, volumes=volumes)
 
 
+def buildx_du_argv(docker: str, builder: str) -> list[str]:
+    return [docker, "buildx", "du", "--builder", builder, "--verbose"]
+
+
+_AGO = re.compile(r"^(?:about )?(an?|\d+|less than a) (second|minute|hour|day|week|month|year)s? ago$")
+_UNIT_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 30 * 86400,
+    "year": 365 * 86400,
+}
+
+
+def parse_ago(text: str) -> timedelta | None:
+    """Go's ``units.HumanDuration`` + " ago": ``17 seconds ago``, ``About a minute ago``, ``3 hours ago``."""
+    match = _AGO.match(text.strip().lower())
+    if not match:
+        return None
+    count = {"a": 1, "an": 1, "less than a": 0}.get(match.group(1))
+    number = count if count is not None else int(match.group(1))
+    return timedelta(seconds=number * _UNIT_SECONDS[match.group(2)])
+
+
+def parse_buildx_du(text: str, *, now: datetime) -> tuple[CacheRecord, ...]:
+    """``docker buildx du --verbose`` (buildx has no JSON for it before 0.19): blank-line separated
+    records of ``Key:<tab>value``; a description may run over several lines; totals at the end."""
+    records: list[CacheRecord] = []
+    fields: dict[str, str] = {}
+    last = ""
+
+    def flush() -> None:
+        if "ID" not in fields:
+            return
+        ago = parse_ago(fields.get("Last used", ""))
+        records.append(
+            CacheRecord(
+                id=fields["ID"],
+                kind=fields.get("Type", ""),
+                description=fields.get("Description", ""),
+                size=parse_size(fields.get("Size", "0B")),
+                last_used=now - ago if ago is not None else parse_time(fields.get("Created at", "")),
+                in_use=fields.get("Reclaimable", "true").lower() == "false",
+                shared=fields.get("Shared", "false").lower() == "true",
+            )
+        )
+
+    for line in text.splitlines():
+        key, sep, value = line.partition(":\t")
+        if sep and key in _DU_KEYS:
+            if key == "ID":
+                flush()
+                fields = {}
+            fields[key], last = value.strip(), key
+        elif last == "Description" and line.strip():
+            fields["Description"] += "\n" + line
+    flush()
+    return tuple(records)
+
+
+_DU_KEYS = frozenset(
+    {"ID", "Parent", "Created at", "Mutable", "Reclaimable", "Shared", "Size", "Description", "Usage count"}
+    | {"Last used", "Type"}
+)
+
+
 def tree_bytes(path: Path) -> int:
     if not path.is_dir():
         return 0
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def measure(docker: str, *, wheelhouse: Path, logs: Path) -> Usage:
+def measure(docker: str, *, wheelhouse: Path, logs: Path, builder: str | None = None) -> Usage:
+    """Images, volumes and build cache; with ``builder`` (a buildx builder), that builder's cache."""
     result = process.run(df_argv(docker), echo=False)
     try:
         usage = parse_df(result.stdout)
@@ -167,9 +238,15 @@ def measure(docker: str, *, wheelhouse: Path, logs: Path) -> Usage:
         raise CommandFailed(
             df_argv(docker), 0, result.stdout[-500:], message=f"cannot read `docker system df` ({exc})"
         ) from exc
+    cache, cache_of = usage.cache, usage.cache_of
+    if builder is not None:
+        listed = process.run(buildx_du_argv(docker, builder), echo=False)
+        cache = parse_buildx_du(listed.stdout, now=now())
+        cache_of = f"buildx builder {builder} (buildx du)"
     return Usage(
         images=usage.images,
-        cache=usage.cache,
+        cache=cache,
+        cache_of=cache_of,
         volumes=usage.volumes,
         wheelhouse_bytes=tree_bytes(wheelhouse),
         logs_bytes=tree_bytes(logs),

@@ -6,9 +6,24 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from dockyard.engine import BuildRequest, BuildResult, Engine
+from dockyard.engine import BuildRequest, BuildResult, Engine, platform_plan
 from dockyard.engine.build import describe_step, step_table, summary_rows
+from dockyard.engine.platform_plan import PlatformPlan
 from dockyard.phases.report import Measurement, Progress, Status, StepReport, Table, no_progress
+
+
+def with_platforms(engine: Engine, request: BuildRequest) -> tuple[BuildRequest, PlatformPlan]:
+    """``request`` for the ``platforms`` setting, checked against the builder (an error says what to set)."""
+    chosen = platform_plan.plan(
+        engine.settings.platforms, engine.builder, tags=request.tags, registry=engine.settings.registry
+    )
+    return chosen.apply(request), chosen
+
+
+def _with_platform_rows(report: StepReport, chosen: PlatformPlan) -> StepReport:
+    if not chosen.platforms:
+        return report
+    return replace(report, tables=(*report.tables, Table.of("platforms", ["", ""], chosen.rows())))
 
 
 def measured_build(
@@ -37,7 +52,9 @@ def build_report(result: BuildResult, *, name: str = "build") -> StepReport:
 def build(
     engine: Engine, request: BuildRequest, *, label: str, progress: Progress = no_progress
 ) -> StepReport:
-    return build_report(measured_build(engine, request, label=label, progress=progress))
+    request, chosen = with_platforms(engine, request)
+    report = build_report(measured_build(engine, request, label=label, progress=progress))
+    return _with_platform_rows(report, chosen)
 
 
 def cached(
@@ -47,6 +64,7 @@ def cached(
     from dockyard import dockerfile as dockerfile_mod
     from dockyard.engine.cache import build_with_cache, plan_cache
 
+    request, chosen = with_platforms(engine, request)
     assert request.dockerfile is not None
     plan = plan_cache(
         dockerfile_mod.parse_file(request.dockerfile),
@@ -59,9 +77,10 @@ def cached(
         engine, request, plan, export=push, label=label, on_step=lambda step: progress(describe_step(step))
     )
     report = build_report(results[-1])
-    return replace(
+    report = replace(
         report, tables=(Table.of("registry cache", ["stage", "cache", "ref"], plan.rows()), *report.tables)
     )
+    return _with_platform_rows(report, chosen)
 
 
 def targets(
@@ -77,6 +96,7 @@ def targets(
     from dockyard.engine.parallel import build_targets
     from dockyard.phases.phase4 import targets_report
 
+    request, chosen = with_platforms(engine, request)
     built = build_targets(
         engine,
         request,
@@ -85,4 +105,4 @@ def targets(
         name=engine.settings.project.name.lower(),
         on_step=lambda step: progress(describe_step(step)),
     )
-    return targets_report(built, png=png)
+    return _with_platform_rows(targets_report(built, png=png), chosen)

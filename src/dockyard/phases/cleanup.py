@@ -10,9 +10,12 @@ from dockyard.housekeeping import gc, prune, usage
 from dockyard.phases.report import Finding, Level, Measurement, Status, StepReport, Table
 
 
-def measure(settings: Settings, docker: str) -> usage.Usage:
+def measure(settings: Settings, docker: str, builder: str | None = None) -> usage.Usage:
     return usage.measure(
-        docker, wheelhouse=settings.project / wheelhouse.DIRNAME, logs=settings.cache_dir / "logs"
+        docker,
+        wheelhouse=settings.project / wheelhouse.DIRNAME,
+        logs=settings.cache_dir / "logs",
+        builder=builder,
     )
 
 
@@ -35,6 +38,7 @@ def df_report(used: usage.Usage) -> StepReport:
         ("volumes", len(used.volumes), ui.human_bytes(sum(v.size for v in used.volumes))),
         ("wheelhouse (project)", "", ui.human_bytes(used.wheelhouse_bytes)),
         ("build logs (dockyard)", "", ui.human_bytes(used.logs_bytes)),
+        ("build cache of", "", used.cache_of),
     ]
     return StepReport(
         name="cache.df",
@@ -48,21 +52,30 @@ def df_report(used: usage.Usage) -> StepReport:
             Measurement(name="wheelhouse_bytes", value=used.wheelhouse_bytes, unit="B"),
         ),
         data={
-            "images": [{"ref": i.ref, "bytes": i.size, "dockyard": i.made_by_dockyard} for i in used.images]
+            "images": [{"ref": i.ref, "bytes": i.size, "dockyard": i.made_by_dockyard} for i in used.images],
+            "build_cache_of": used.cache_of,
         },
     )
 
 
-def cache_df(settings: Settings, docker: str) -> StepReport:
-    """Build cache, images, volumes and the wheelhouse, with what dockyard made set apart."""
-    return df_report(measure(settings, docker))
+def cache_df(settings: Settings, docker: str, *, builder: str | None = None) -> StepReport:
+    """Build cache (``builder``: that buildx builder's), images, volumes and the wheelhouse, with what
+    dockyard made set apart."""
+    return df_report(measure(settings, docker, builder))
 
 
 def cache_prune(
-    settings: Settings, docker: str, policy: prune.Policy, *, dry_run: bool, now: datetime | None = None
+    settings: Settings,
+    docker: str,
+    policy: prune.Policy,
+    *,
+    dry_run: bool,
+    now: datetime | None = None,
+    builder: str | None = None,
 ) -> StepReport:
-    """Remove what ``policy`` selects (``dry_run``: only say what, and how much it would free)."""
-    before = measure(settings, docker)
+    """Remove what ``policy`` selects (``dry_run``: only say what, and how much it would free).
+    ``builder``: the build cache is that buildx builder's (``buildx du`` and ``buildx prune``)."""
+    before = measure(settings, docker, builder)
     chosen = prune.plan(before, policy, now=now or usage.now())
     rows = [("image", i.ref, ui.human_bytes(i.size)) for i in chosen.images]
     rows += [
@@ -89,8 +102,8 @@ def cache_prune(
                 Finding(level=Level.WARNING, message=f"{image.ref}: {result.stderr.strip()[:200]}")
             )
     if chosen.records:
-        process.run(prune.prune_records_argv(docker, chosen.records))
-    after = measure(settings, docker)
+        process.run(prune.prune_records_argv(docker, chosen.records, builder=builder))
+    after = measure(settings, docker, builder)
     freed_cache = max(0, before.cache_bytes - after.cache_bytes)
     gone = {i.id for i in before.images} - {i.id for i in after.images}
     freed_images = sum(i.size for i in before.images if i.id in gone)
@@ -108,9 +121,9 @@ def cache_prune(
     )
 
 
-def gc_settings(settings: Settings, docker: str) -> StepReport:
+def gc_settings(settings: Settings, docker: str, *, builder: str | None = None) -> StepReport:
     """A build-cache GC recommendation from the cache size measured now (after a full rollout)."""
-    used = measure(settings, docker)
+    used = measure(settings, docker, builder)
     advice = gc.recommend(used.cache_bytes)
     return StepReport(
         name="cache.gc",

@@ -52,15 +52,18 @@ def plan_files(
     plan = plan_dockerfile(settings, docker=docker)
     notes: list[str] = list(plan.notes)
     if docker is not None and (settings.project / wheelhouse.DIRNAME).is_dir():
-        state = wheelhouse.status(plan, settings.project, docker)
-        if state.up_to_date:
+        # the Dockerfile picks the wheelhouse of the platform it is built for: every one must be current
+        states = [
+            wheelhouse.status(plan, settings.project, docker, platform)
+            for platform in settings.platforms or (None,)
+        ]
+        where = ", ".join(f"{s.directory.relative_to(settings.project)}/" for s in states)
+        if all(s.up_to_date and s.platform is not None for s in states):
             plan = wheelhouse.use(plan)
-            notes.append(f"installing offline from {wheelhouse.DIRNAME}/ (its key matches the locks)")
+            notes.append(f"installing offline from {where} (its key matches the locks)")
         else:
-            stale = ", ".join(s.name for s in state.stale)
-            notes.append(
-                f"{wheelhouse.DIRNAME}/ is stale ({stale}): not used; `dockyard wheels` refreshes it"
-            )
+            stale = ", ".join(sorted({w.name for s in states for w in s.stale}))
+            notes.append(f"{where} is stale ({stale}): not used; `dockyard wheels` refreshes it")
     text = render_dockerfile.render(plan)
     files: dict[Path | str, GeneratedFile] = {
         DOCKERFILE: GeneratedFile(text, source="requirements/*.txt and [tool.dockyard] settings")

@@ -378,8 +378,8 @@ def run_phase(
             steps.append(basecandidates.report(found, applied=settings.runtime_base))
         except DockyardError as exc:
             steps.append(StepReport(name="base-images", status=Status.FAILED, summary=exc.message))
-    steps.append(cleanup.cache_df(settings, engine.docker))
-    steps.append(cleanup.gc_settings(settings, engine.docker))
+    steps.append(cleanup.cache_df(settings, engine.docker, builder=engine.buildx_instance))
+    steps.append(cleanup.gc_settings(settings, engine.docker, builder=engine.buildx_instance))
     failed = [s for s in steps if s.status is Status.FAILED]
     return StepReport(
         name="phase4",

@@ -18,7 +18,8 @@ JSON_HELP = {"json": "write the report as JSON to this file, or - for stdout"}
 def df(c: Any, project: str | None = None, docker: str | None = None, json: str | None = None) -> None:
     """Show the build cache, images, volumes and wheelhouse, with what dockyard made set apart."""
     s = settings(project, docker=docker)
-    emit(cleanup.cache_df(s, Engine.connect(s).docker), json=json)
+    engine = Engine.connect(s)
+    emit(cleanup.cache_df(s, engine.docker, builder=engine.buildx_instance), json=json)
 
 
 @task(
@@ -59,14 +60,17 @@ def prune(
         images=images,
         cache=cache,
     )
-    emit(cleanup.cache_prune(s, Engine.connect(s).docker, policy, dry_run=dry_run), json=json)
+    engine = Engine.connect(s)
+    report = cleanup.cache_prune(s, engine.docker, policy, dry_run=dry_run, builder=engine.buildx_instance)
+    emit(report, json=json)
 
 
 @task(help=JSON_HELP)
 def gc(c: Any, project: str | None = None, docker: str | None = None, json: str | None = None) -> None:
     """Recommend build-cache garbage-collection settings from the cache size measured now."""
     s = settings(project, docker=docker)
-    emit(cleanup.gc_settings(s, Engine.connect(s).docker), json=json)
+    engine = Engine.connect(s)
+    emit(cleanup.gc_settings(s, engine.docker, builder=engine.buildx_instance), json=json)
 
 
 cache = Collection("cache")

@@ -12,7 +12,7 @@ from dockyard.phases.doctor import doctor as doctor_step
 from dockyard.tasks._common import emit, progress, settings, task
 
 
-@task(help={"builder": "auto, buildx or buildkit"})
+@task(help={"builder": "auto, buildx, buildkit, or a buildx builder's name (docker buildx ls)"})
 def doctor(
     c: Any,
     project: str | None = None,
@@ -25,8 +25,13 @@ def doctor(
 
 
 @task(
-    iterable=["target"],
+    iterable=["target", "platform"],
     help={
+        "platform": "platform to build for, e.g. linux/arm64; repeat it (or separate with commas) for a "
+        "list, which needs a buildx builder of the docker-container or remote driver (`--builder`) and "
+        "is pushed to the `registry` setting",
+        "builder": "auto, buildx, buildkit, or a buildx builder's name: every buildx command gets "
+        "--builder NAME",
         "dockerfile": "Dockerfile to build, relative to the project (default: Dockerfile)",
         "target": "build stage to stop at; repeat it (or separate with commas) to build several "
         "targets at once, with a timeline",
@@ -53,9 +58,11 @@ def build(
     push_cache: bool = True,
     jobs: int = 0,
     timeline: str | None = None,
+    platform: list[str] | None = None,
+    builder: str | None = None,
 ) -> None:
     """Build the project with BuildKit and report each step: cached or executed, and its time."""
-    s = settings(project, docker=docker)
+    s = settings(project, docker=docker, platforms=platform or None, builder=builder)
     engine = Engine.connect(s)
     targets = [t.strip() for spec in target or [] for t in spec.split(",") if t.strip()]
     request = BuildRequest(

@@ -36,6 +36,9 @@ from dockyard.wheelhouse.inputs import (
     parse_base_image as parse_base_image,
 )
 from dockyard.wheelhouse.inputs import (
+    platform_directory as platform_directory,
+)
+from dockyard.wheelhouse.inputs import (
     read_manifest as read_manifest,
 )
 from dockyard.wheelhouse.inputs import (

@@ -22,10 +22,11 @@ from dockyard.render.dockerfile import (
     DockerfilePlan,
 )
 from dockyard.wheelhouse.builder import builder_dockerfile, export_request
-from dockyard.wheelhouse.inputs import inspect_base_image, set_key, sha256_hex, status
+from dockyard.wheelhouse.inputs import inspect_base_image, platform_directory, set_key, sha256_hex, status
 from dockyard.wheelhouse.lock import checksum_line, wheelhouse_lock
 from dockyard.wheelhouse.model import (
     BUILD_DIR,
+    DIRNAME,
     EXPORT_DIR,
     GITIGNORE,
     MANIFEST,
@@ -121,37 +122,48 @@ def build(
     state_dir: str = ".dockyard",
     force: bool = False,
     on_step: Callable[[Step], None] | None = None,
+    platform: str | None = None,
 ) -> Report:
-    """Bring the wheelhouse up to date for ``plan``: rebuild the sets whose key differs (``force``: all)."""
+    """Bring ``platform``'s wheelhouse (None: the base image's own platform) up to date for ``plan``:
+    rebuild the sets whose key differs (``force``: all), in the base image of that platform."""
     started = time.monotonic()
-    before = status(plan, project, engine.docker)
+    before = status(plan, project, engine.docker, platform)
     todo = tuple(s.set for s in before.sets) if force else before.stale
     if not todo:
         return Report(
             before=before, after=before, built=(), seconds=time.monotonic() - started, log_path=None
         )
-    wheelhouse = before.directory
     context = project / state_dir / BUILD_DIR
     export = project / state_dir / EXPORT_DIR
-    _tidy(wheelhouse, export)
+    _tidy(before.directory, export)
     text = builder_dockerfile(
         todo, base_image=plan.base_image, apt_packages=plan.apt_build_packages, syntax=plan.syntax
     )
     write_context(context, todo, text)
-    log_path = run_export(engine, export_request(context, export, no_cache=force), on_step=on_step)
+    request = export_request(context, export, no_cache=force, platform=platform)
+    log_path = run_export(engine, request, on_step=on_step)
     # Built from the image the daemon has now (pulled by the build if it was missing).
     image = inspect_base_image(engine.docker, plan.base_image)
     if image is None:
         raise DockyardError(f"{plan.base_image} is gone after the wheel build", hint="run again")
+    if platform is not None and image.platform != platform:
+        shutil.rmtree(export, ignore_errors=True)
+        raise DockyardError(
+            f"the wheels were built for {platform}, but the daemon's {image.ref} is {image.platform}: "
+            "they are not kept, a wheelhouse is keyed on the base image of its own platform",
+            hint=f"`docker pull --platform {platform} {image.ref}`, or set base_image to an image of "
+            f"{platform}",
+        )
+    wheelhouse = platform_directory(project, image.platform)
     wheelhouse.mkdir(parents=True, exist_ok=True)
-    atomic.atomic_write_text(wheelhouse / ".gitignore", GITIGNORE)
+    atomic.atomic_write_text(project / DIRNAME / ".gitignore", GITIGNORE)
     built = []
     for wheel_set in todo:
         key = set_key(wheel_set, image, plan.apt_build_packages)
         built.append(finish_set(wheel_set, export / wheel_set.name, key=key, image=image))
         _swap_in(export / wheel_set.name, wheelhouse / wheel_set.name)
     shutil.rmtree(export, ignore_errors=True)
-    after = status(plan, project, engine.docker)
+    after = status(plan, project, engine.docker, image.platform)
     return Report(
         before=before, after=after, built=tuple(built), seconds=time.monotonic() - started, log_path=log_path
     )

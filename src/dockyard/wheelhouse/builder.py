@@ -58,11 +58,15 @@ def builder_dockerfile(
     return "\n".join(lines) + "\n"
 
 
-def export_request(context: Path, dest: Path, *, no_cache: bool = False) -> BuildRequest:
+def export_request(
+    context: Path, dest: Path, *, no_cache: bool = False, platform: str | None = None
+) -> BuildRequest:
+    """The export build; ``platform``: in the base image of that platform (under qemu when not native)."""
     return BuildRequest(
         context=context,
         dockerfile=context / "Dockerfile",
         target=EXPORT_STAGE,
         output=f"type=local,dest={dest}",
         no_cache=no_cache,
+        platforms=(platform,) if platform else (),
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from dockyard import layout, process
+from dockyard import layout, platforms, process
 from dockyard.engine.cli import image_inspect_argv
 from dockyard.errors import InputError
 from dockyard.layout import (
@@ -125,12 +125,17 @@ def read_manifest(directory: Path) -> Manifest | None:
 
 
 def set_status(
-    wheel_set: WheelSet, directory: Path, image: BaseImage | None, apt_packages: Sequence[str]
+    wheel_set: WheelSet,
+    directory: Path,
+    image: BaseImage | None,
+    apt_packages: Sequence[str],
+    *,
+    absent: str = "base image not present locally",
 ) -> SetStatus:
     manifest = read_manifest(directory)
     if manifest is None:
         return SetStatus(set=wheel_set, state=State.MISSING, reason="")
-    reason = _stale_because(wheel_set, manifest, directory, image, apt_packages)
+    reason = absent if image is None else _stale_because(wheel_set, manifest, directory, image, apt_packages)
     state = State.STALE if reason else State.UP_TO_DATE
     return SetStatus(set=wheel_set, state=state, reason=reason, manifest=manifest)
 
@@ -139,12 +144,10 @@ def _stale_because(
     wheel_set: WheelSet,
     manifest: Manifest,
     directory: Path,
-    image: BaseImage | None,
+    image: BaseImage,
     apt_packages: Sequence[str],
 ) -> str:
     """Why a set with a manifest must be rebuilt; empty when it is up to date."""
-    if image is None:
-        return "base image not present locally"
     if manifest.key == set_key(wheel_set, image, apt_packages):
         missing = [w.file for w in manifest.wheels if not (directory / w.file).is_file()]
         return f"{missing[0]} is gone" if missing else ""
@@ -157,16 +160,31 @@ def _stale_because(
     return "build packages or dockyard's wheel builder changed"
 
 
-def status(plan: DockerfilePlan, project: Path, docker: str) -> Status:
-    """How each set of ``project``'s wheelhouse compares with what ``plan`` installs."""
+def platform_directory(project: Path, platform: str) -> Path:
+    """A platform's wheelhouse: ``.wheelhouse/linux/arm64``; its wheels never mix with another's."""
+    return project / DIRNAME / platforms.directory(platform)
+
+
+def status(plan: DockerfilePlan, project: Path, docker: str, platform: str | None = None) -> Status:
+    """How each set of ``project``'s wheelhouse for ``platform`` (None: the base image's own) compares
+    with what ``plan`` installs."""
     image = inspect_base_image(docker, plan.base_image)
-    directory = project / DIRNAME
+    wanted = platform or (image.platform if image is not None else None)
+    absent = "base image not present locally"
+    if image is not None and image.platform != wanted:
+        absent = (
+            f"base image {image.ref} is {image.platform} here, not {wanted} "
+            f"(`docker pull --platform {wanted} {image.ref}`, or a base_image of that platform)"
+        )
+        image = None
+    directory = platform_directory(project, wanted) if wanted else project / DIRNAME
     sets = tuple(
-        set_status(s, directory / s.name, image, plan.apt_build_packages) for s in wheel_sets(plan, project)
+        set_status(s, directory / s.name, image, plan.apt_build_packages, absent=absent)
+        for s in wheel_sets(plan, project)
     )
-    return Status(directory=directory, image=image, sets=sets)
+    return Status(directory=directory, image=image, sets=sets, platform=wanted)
 
 
 def use(plan: DockerfilePlan, *, offline: bool = True) -> DockerfilePlan:
-    """``plan`` installing from the wheelhouse (offline: from nothing else)."""
+    """``plan`` installing from the wheelhouse of the platform being built (offline: from nothing else)."""
     return replace(plan, wheelhouse=DIRNAME, offline=offline)

@@ -147,6 +147,8 @@ class Status:
     directory: Path
     image: BaseImage | None
     sets: tuple[SetStatus, ...]
+    #: the platform this wheelhouse is for (None: unknown until the base image is there)
+    platform: str | None = None
 
     @property
     def up_to_date(self) -> bool:
