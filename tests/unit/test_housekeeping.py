@@ -98,7 +98,7 @@ def test_argv() -> None:
     rec = usage.CacheRecord(
         id="r1", kind="regular", description="", size=1, last_used=None, in_use=False, shared=False
     )
-    assert prune.prune_records_argv("docker", [rec]) == [
+    assert prune.prune_record_argv("docker", rec) == [
         "docker",
         "builder",
         "prune",
@@ -107,7 +107,7 @@ def test_argv() -> None:
         "--filter",
         "id=r1",
     ]
-    assert prune.prune_records_argv("docker", [rec], builder="b")[:4] == [
+    assert prune.prune_record_argv("docker", rec, builder="b")[:4] == [
         "docker",
         "buildx",
         "prune",

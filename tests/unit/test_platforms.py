@@ -19,7 +19,7 @@ from dockyard.engine.platform_plan import plan, registry_tag
 from dockyard.engine.probe import choose_builder, probe, require_builder
 from dockyard.engine.progress import ProgressParser
 from dockyard.errors import ConfigError, EngineUnavailable
-from dockyard.housekeeping.prune import prune_records_argv
+from dockyard.housekeeping.prune import prune_record_argv
 from dockyard.housekeeping.usage import CacheRecord
 from dockyard.phases import build as build_phase
 from dockyard.phases.phase2 import plan_files
@@ -156,7 +156,7 @@ def test_cache_records_are_pruned_on_the_named_builder() -> None:
     record = CacheRecord(
         id="abc", kind="regular", description="x", size=1, last_used=None, in_use=False, shared=False
     )
-    argv = prune_records_argv("docker", [record], builder="multi")
+    argv = prune_record_argv("docker", record, builder="multi")
     assert argv[:5] == ["docker", "buildx", "prune", "--builder", "multi"]
     assert argv[-2:] == ["--filter", "id=abc"]
 

@@ -135,9 +135,8 @@ def remove_image_argv(docker: str, image: ImageUse) -> list[str]:
     return [docker, "image", "rm", image.id if image.dangling else image.ref]
 
 
-def prune_records_argv(
-    docker: str, records: Sequence[CacheRecord], *, builder: str | None = None
-) -> list[str]:
+def prune_record_argv(docker: str, record: CacheRecord, *, builder: str | None = None) -> list[str]:
+    """Remove one build-cache record. One per command: the daemon refuses a second ``id`` filter
+    ("filters expect only one value"), and no other filter selects exactly the records a policy chose."""
     head = [docker, "buildx", "prune", "--builder", builder] if builder else [docker, "builder", "prune"]
-    filters = [arg for r in records for arg in ("--filter", f"id={r.id}")]
-    return [*head, "--all", "--force", *filters]
+    return [*head, "--all", "--force", "--filter", f"id={record.id}"]
