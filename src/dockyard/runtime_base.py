@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from dockyard import candidates, contract, process
+from dockyard import candidates, contract, image_cache, process
 from dockyard import dockerfile as dockerfile_mod
 from dockyard.errors import ConfigError
 from dockyard.render.dockerfile import DEFAULT_PATH
-from dockyard.render.writer import atomic_write_text
 
 KINDS = candidates.KINDS
 CACHE_FILE = "base-image-env.json"
@@ -58,12 +57,7 @@ def base_env(docker: str | None, image: str, state: Path) -> tuple[tuple[str, st
     """The base image's ENV, from the cache in the state directory or ``docker image inspect`` (pulling
     the image when it is not there). None without ``docker`` and without a cached answer."""
     path = state / CACHE_FILE
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("schema") != SCHEMA:
-            raise ValueError
-    except (OSError, ValueError, AttributeError):
-        cached = {"schema": SCHEMA, "images": {}}
+    cached = image_cache.read(path, SCHEMA)
     if image in cached["images"]:
         return tuple((str(k), str(v)) for k, v in cached["images"][image])
     if docker is None:
@@ -76,8 +70,7 @@ def base_env(docker: str | None, image: str, state: Path) -> tuple[tuple[str, st
         return None
     env = parse_env(result.stdout)
     cached["images"][image] = [list(pair) for pair in env]
-    state.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(cached, indent=2, sort_keys=True) + "\n")
+    image_cache.write(path, cached)
     return env
 
 

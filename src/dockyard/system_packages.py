@@ -7,16 +7,14 @@ Depends ``libpq5 (= 15.8-0+deb12u1)``). Answers are cached per base image in the
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard import process
+from dockyard import image_cache, process
 from dockyard.errors import DockyardError
-from dockyard.render.writer import atomic_write_text
 
 CACHE_FILE = "system-packages.json"
 SCHEMA = 1
@@ -123,28 +121,17 @@ def unresolved_dev(packages: Mapping[str, Package], devs: Iterable[str]) -> tupl
 
 
 def load_cache(state: Path, image: str) -> dict[str, tuple[str, ...]]:
-    path = state / CACHE_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    entries = image_cache.read(state / CACHE_FILE, SCHEMA)["images"].get(image, {})
+    if not isinstance(entries, dict):
         return {}
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        return {}
-    entries = data.get("images", {}).get(image, {})
     return {str(k): tuple(str(x) for x in v) for k, v in entries.items() if isinstance(v, list)}
 
 
 def save_cache(state: Path, image: str, answers: Mapping[str, Sequence[str]]) -> None:
     path = state / CACHE_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("schema") != SCHEMA:
-            raise ValueError
-    except (OSError, ValueError, AttributeError):
-        data = {"schema": SCHEMA, "images": {}}
+    data = image_cache.read(path, SCHEMA)
     data["images"].setdefault(image, {}).update({k: list(v) for k, v in answers.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    image_cache.write(path, data)
 
 
 def resolve(docker: str | None, image: str, devs: Sequence[str], state: Path) -> dict[str, tuple[str, ...]]:

@@ -25,24 +25,12 @@ from dockyard.phases import verify as verify_phase
 from dockyard.phases.report import Status, StepReport
 from dockyard.requirements import pins
 from dockyard.requirements.project_locks import read_lock
+from tests.integration.test_lock_projects import KINDS as LOCK_KINDS
 
 PROJECTS = Path(__file__).resolve().parents[1] / "data" / "projects"
-#: The issue's eleven kinds.
-KINDS = [
-    "setup-py-only",
-    "setup-cfg-only",
-    "poetry-groups-lock",
-    "poetry-no-lock",
-    "pdm-lock",
-    "uv-lock-groups",
-    "hatch",
-    "pipfile-lock",
-    "requirements-e-dot",
-    "monorepo-editable",
-    "subdir-app",
-    # not one of the eleven: a numpy pin that crosses layers (base and ml resolved together)
-    "transitive-pin",
-]
+#: The issue's eleven kinds, and transitive-pin (not one of them: a numpy pin that crosses layers, base
+#: and ml resolved together); the locking test also reads dockerfile-pip-install, which phase 2 needs not.
+KINDS = [kind for kind in LOCK_KINDS if kind != "dockerfile-pip-install"]
 #: Distributions a kind has besides its locked pins: the project itself, its local libraries.
 OWN = {
     "setup-cfg-only": set(),
