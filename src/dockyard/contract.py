@@ -153,6 +153,15 @@ def python_minor(image: str) -> str | None:
     return match.group(1) if match else None
 
 
+def is_full_python_image(image: str) -> bool:
+    """``python:3.11``, ``python:3.11.9-bookworm``: the full image, with compilers and ``-dev``
+    libraries (not ``-slim``, ``-alpine`` or ``-windowsservercore``)."""
+    if python_minor(image) is None:
+        return False
+    tag = image.rsplit(":", 1)[-1]
+    return not any(word in tag for word in ("slim", "alpine", "windows", "nanoserver"))
+
+
 def base_image_for(project: Path, *, dockerfile: str = "", target: str = "") -> str | None:
     """``python:X.Y-slim`` for the original's Python X.Y, when the original is a python image."""
     try:

@@ -31,6 +31,8 @@ ROOT = HERE.parents[1]
 MANIFEST = HERE / "corpus.toml"
 AFTER = "docker/Dockerfile:runtime"
 GIT_IDENTITY = ("-c", "user.name=dockyard corpus", "-c", "user.email=corpus@localhost")
+#: The images the naive Dockerfiles start from, and the script that makes each when it cannot be pulled.
+BASE_IMAGES = {"python:3.11-slim": ".ci/make-base-image", "python:3.11": ".ci/make-full-base-image"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,24 @@ def step_argv(step: str, options: Options, logs: Path) -> list[str]:
             "--no-history",
         )
     raise ValueError(f"unknown step {step!r}")
+
+
+def base_images(dockerfile: Path) -> set[str]:
+    """The external images a Dockerfile's FROM lines name (not its own stages, not ARG-chosen ones)."""
+    froms = [line.split()[1] for line in dockerfile.read_text().splitlines() if line.startswith("FROM ")]
+    return {f for f in froms if "$" not in f and not f.isidentifier()}
+
+
+def ensure_base_images(entries: list[Entry]) -> None:
+    """Make the base images the selected projects start from (the full one takes a few minutes once)."""
+    wanted: set[str] = set()
+    for entry in entries:
+        path = HERE / ("sdists" if entry.is_sdist else "projects")
+        path = path / f"{entry.name}.Dockerfile" if entry.is_sdist else path / entry.name / "Dockerfile"
+        wanted |= base_images(path)
+    docker = os.environ.get("DOCKYARD_DOCKER") or "docker"
+    for image in sorted(wanted, key=list(BASE_IMAGES).index):
+        subprocess.run(["bash", str(ROOT / BASE_IMAGES[image]), docker], check=True)
 
 
 def run_step(argv: list[str], *, cwd: Path, timeout: int, log: Path) -> StepResult:
@@ -308,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline_scenario=args.baseline_scenario,
     )
     results: list[ProjectResult] = []
+    ensure_base_images(entries)
     try:
         for entry in entries:
             results.append(run_project(entry, options))

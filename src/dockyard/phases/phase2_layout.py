@@ -54,6 +54,8 @@ def runtime_paths(project: Path) -> list[str]:
             continue
         if name.startswith(("Dockerfile", "test_", "requirements")) or name.endswith((".in", ".lock")):
             continue
+        if name.endswith((".egg-info", ".dist-info")) or name in {"PKG-INFO", "MANIFEST.in"}:
+            continue  # an sdist's build metadata: the install makes its own (.dockerignore drops it)
         if entry.is_dir() and not any(entry.rglob("*")):
             continue
         paths.append(name)
@@ -258,6 +260,15 @@ def editable_install(project: Path, target: str) -> EditableInstall:
         str(PurePosixPath(p.relative_to(project).as_posix()))
         for match in re.findall(r"""(?:path|file|attr)\s*[=:]\s*["']?([\w./-]+)""", text)
         for p in _version_files(project, root, match)
+    ]
+    # A file of a package the metadata names by its name alone (datasette's setup.py reads
+    # os.path.join(here, "datasette", "version.py")).
+    quoted = set(re.findall(r"""["']([\w.-]+\.(?:py|txt|json|cfg|toml))["']""", text))
+    files += [
+        str(PurePosixPath(root, p, name))
+        for p in pkgs
+        for name in sorted(quoted)
+        if (project / root / p / name).is_file()
     ]
     stubs = [str(PurePosixPath(target, root, m)) for m in modules]
     return EditableInstall(project_dir=target, files=tuple(dict.fromkeys(files)), stubs=tuple(stubs))

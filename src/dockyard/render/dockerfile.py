@@ -103,6 +103,12 @@ class DockerfilePlan:
     test_command: tuple[str, ...] = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     uid: int = UID
     uv_version: str = UV_VERSION
+    #: The tools and builder stages' image when it is not ``base_image``: the original's full python
+    #: image, with its compilers and -dev libraries, when something compiles.
+    builder_image: str | None = None
+    #: The cache key of a shared-library probe phase 2 still has to run (the original ran on a full
+    #: image, so the runtime may lack libraries the environment links against); None: nothing to do.
+    library_probe: str | None = None
     notes: tuple[str, ...] = field(default=())
 
 
