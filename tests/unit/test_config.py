@@ -92,3 +92,10 @@ def test_python_version_follows_the_base_image(tmp_path: Path) -> None:
         config.load(tmp_path, {"base_image": "python:3.12-slim-bookworm"}, environ={}).python_version
         == "3.12"
     )
+
+
+def test_build_args_from_pyproject_and_environment(tmp_path: Path) -> None:
+    root = project(tmp_path, '[tool.dockyard.build_args]\nVERSION_TAG = "0.15.0"\n')
+    assert dict(config.load(root, environ={}).build_args) == {"VERSION_TAG": "0.15.0"}
+    env = {"DOCKYARD_BUILD_ARGS": '{"VERSION_TAG": "0.16.0"}'}
+    assert dict(config.load(root, environ=env).build_args) == {"VERSION_TAG": "0.16.0"}

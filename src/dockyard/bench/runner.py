@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -50,6 +50,8 @@ class Options:
     code_file: Path | None = None
     package: str = edits.DEFAULT_PACKAGE
     versions: tuple[str, ...] = edits.DEFAULT_VERSIONS
+    #: ``--build-arg`` values for every variant's builds (the ``build_args`` setting)
+    build_args: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -294,6 +296,7 @@ class Runner:
             dockerfile=scratch.dockerfile,
             target=scratch.variant.target,
             tags=(self.tag(scratch.variant.name),),
+            build_args=self.options.build_args,
         )
 
     def cache_plan(self, scratch: Scratch) -> CachePlan:
