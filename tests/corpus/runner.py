@@ -75,7 +75,9 @@ def step_argv(step: str, options: Options, logs: Path) -> list[str]:
         args = ["phase1", "--runs", "1", "--scenario", options.baseline_scenario]
         return dockyard_argv(*with_json("phase1", args, logs / "phase1.json"))
     if step == "phase2":
-        return dockyard_argv(*with_json("phase2", ["phase2", "--no-bench"], logs / "phase2.json"))
+        # phase 2 ends with verify; the next step runs it on its own (timed, in its own column)
+        args = ["phase2", "--no-bench", *(["--no-smoke"] if options.verify else [])]
+        return dockyard_argv(*with_json("phase2", args, logs / "phase2.json"))
     if step == "verify":
         return dockyard_argv(*with_json("verify", ["verify"], logs / "verify.json"))
     if step == "bench":
@@ -268,7 +270,7 @@ def write_outputs(results: list[ProjectResult], out: Path, options: Options, *, 
             "every project is copied to scratch, git-initialised, and run through",
             f"`python -m dockyard phase1 --runs 1 --scenario {options.baseline_scenario}`",
             "(a cheap baseline: dockyard's default also measures `code,deps`; `--baseline-scenario`),",
-            "`phase2 --no-bench`, `verify` (when the task exists) and",
+            "`phase2 --no-bench --no-smoke`, then `verify` (phase 2's closing check, timed on its own) and",
             f"`bench --variant before=Dockerfile --variant after={AFTER}",
             f"--scenario code --runs {options.runs}`. A step after a failed one is skipped.",
             "Figures are medians; × floor is the generated image's code-change rebuild against",
