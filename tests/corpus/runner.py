@@ -258,13 +258,23 @@ def write_outputs(results: list[ProjectResult], out: Path, options: Options, *, 
     stamp = f"dockyard `{commit}`, {created[:10]}"
     results = [r if r.measured else dataclasses.replace(r, measured=stamp) for r in results]
     earlier = out.with_suffix(".json")
+    manifest = table.load_manifest(MANIFEST)
     if update and earlier.is_file():
-        order = [e.name for e in table.load_manifest(MANIFEST)]
+        order = [e.name for e in manifest]
         results = table.merge(table.from_json(json.loads(earlier.read_text())), results, order)
+    kinds = {e.name: e.kind for e in manifest}  # the manifest says what each project is
+    results = [dataclasses.replace(r, kind=kinds.get(r.name, r.kind)) for r in results]
     runs = sorted({r.measured for r in results if r.measured})
     header = "\n".join(
         [
             "# The corpus",
+            "",
+            "Real-world-shaped projects written here, and real sdists. Like naive Dockerfiles in the",
+            "wild, six start `FROM python:3.11` (the full image, about 1 GB with compilers, git and -dev",
+            "libraries; made locally by .ci/make-full-base-image when it cannot be pulled) and the",
+            "others `FROM python:3.11-slim`; each declares a dependency set like its real counterparts",
+            "(the kind column gives the base and the count). The first, toy-shaped corpus (all on slim,",
+            "1–4 dependencies) and its table are kept in [corpus-toy-shape.md](corpus-toy-shape.md).",
             "",
             f"Measured with {'; '.join(runs)}. Written by `nox -s corpus` (tests/corpus/runner.py):",
             "every project is copied to scratch, git-initialised, and run through",
