@@ -281,7 +281,7 @@ def distributions_check(
     for name in sorted(dev_only & set(have)):
         differences.append(f"{name} (a dev or test dependency) is installed")
     if original is not None:
-        installer = installer_tree(original, runtime_locks)
+        installer = installer_tree(original, {*runtime_locks, *dev_only})
         if installer:
             notes.append(
                 f"dropped: installer tool ({', '.join(sorted(installer & INSTALLER_TOOLS))} and "

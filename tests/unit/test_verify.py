@@ -351,6 +351,7 @@ def test_the_installer_tool_and_what_only_it_needs_are_dropped_not_missing(data_
     assert check.ok, check.differences
     dropped = [n for n in check.notes if n.startswith("dropped: installer tool (poetry, virtualenv and ")]
     assert len(dropped) == 1 and "zipp" in dropped[0]
+    assert "pytest" not in dropped[0], "a dev dependency is a dev dependency, not the installer's"
     # without the installer in the original, the same distributions missing are differences
     plain = dataclasses.replace(
         original, versions={k: v for k, v in original.versions.items() if k not in verify.INSTALLER_TOOLS}
