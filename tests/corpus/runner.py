@@ -99,13 +99,21 @@ def base_images(dockerfile: Path) -> set[str]:
     return {f for f in froms if "$" not in f and not f.isidentifier()}
 
 
+def original_dockerfile(entry: Entry) -> Path:
+    if entry.is_sdist:
+        return HERE / "sdists" / f"{entry.name}.Dockerfile"
+    return HERE / "projects" / entry.name / "Dockerfile"
+
+
+def base_image_of(entry: Entry) -> str:
+    return ", ".join(sorted(base_images(original_dockerfile(entry)))) or "another image"
+
+
 def ensure_base_images(entries: list[Entry]) -> None:
     """Make the base images the selected projects start from (the full one takes a few minutes once)."""
     wanted: set[str] = set()
     for entry in entries:
-        path = HERE / ("sdists" if entry.is_sdist else "projects")
-        path = path / f"{entry.name}.Dockerfile" if entry.is_sdist else path / entry.name / "Dockerfile"
-        wanted |= base_images(path)
+        wanted |= base_images(original_dockerfile(entry))
     docker = os.environ.get("DOCKYARD_DOCKER") or "docker"
     for image in sorted(wanted, key=list(BASE_IMAGES).index):
         subprocess.run(["bash", str(ROOT / BASE_IMAGES[image]), docker], check=True)
@@ -293,6 +301,10 @@ def write_outputs(results: list[ProjectResult], out: Path, options: Options, *, 
             "are in docs/corpus.json (`runs_before`, `runs_after`) to judge their spread.",
         ]
     )
+    groups = {e.name: base_image_of(e) for e in manifest}
+    shapes = table.group_lines(results, groups)
+    if shapes:
+        header += "\n\nBy the base image of the original:\n\n" + "\n".join(shapes)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table.markdown(results, header=header))
     meta = {"dockyard": commit, "created": created, "runs": options.runs, "after": AFTER}

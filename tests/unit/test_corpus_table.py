@@ -128,6 +128,8 @@ def test_markdown_rows_and_failures() -> None:
     assert "- bench: phase2 did not succeed: bad" in text
     assert "- phase2: 1/2 ok" in text
     assert "median code-change speedup: 40.0×" in text
+    assert "- highest code-change rebuild against the floor: 1.4× (good)" in text
+    assert "- runtime images larger than the original: none" in text
     document = table.as_json(results, meta={"dockyard": "abc"})
     assert document["schema"] == 1 and document["projects"][1]["steps"]["phase2"]["exit_code"] == 1
 
@@ -146,3 +148,21 @@ def test_results_read_back_and_merge_in_manifest_order() -> None:
     assert [r.name for r in merged] == ["b", "a"] and merged[1].steps["phase1"].status == "ok"
     with pytest.raises(ValueError, match="schema"):
         table.from_json({"schema": 99, "projects": []})
+
+
+def test_figures_by_the_base_image_of_the_original() -> None:
+    ok = {s: StepResult("ok", 1.0) for s in table.STEPS}
+    results = [
+        ProjectResult("full-a", "k", ok, BenchFigures(40.0, 0.5, 0.8, 1_000, 200)),
+        ProjectResult("slim-a", "k", ok, BenchFigures(4.0, 0.5, 0.8, 1_000, 800)),
+        ProjectResult("full-b", "k", ok, BenchFigures(60.0, 0.5, 0.8, 1_000, 100)),
+        ProjectResult("slim-b", "k", ok, BenchFigures(2.0, 0.4, 0.8, 1_000, 1_100)),
+    ]
+    groups = {"full-a": "python:3.11", "full-b": "python:3.11", "slim-a": "slim", "slim-b": "slim"}
+    assert table.group_lines(results, groups) == [
+        "- originals on python:3.11 (2 measured): median speedup 100.0×, median image reduction 85%",
+        "- originals on slim (2 measured): median speedup 6.5×, median image reduction 5%",
+    ]
+    assert "- runtime images larger than the original: slim-b" in table.summary_lines(results)
+    entries = table.load_manifest(runner.MANIFEST)
+    assert {runner.base_image_of(e) for e in entries} == set(runner.BASE_IMAGES)
