@@ -242,7 +242,7 @@ def skip_reason(step: str, done: dict[str, StepResult], options: Options) -> str
 
 
 def remove_images(project_name: str) -> None:
-    """Remove the images dockyard tagged for this scratch project (phase 2's, the bench's)."""
+    """Remove the images dockyard tagged for this scratch project (phase 2's, verify's, the bench's)."""
     listed = subprocess.run(
         ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
         capture_output=True,
@@ -250,7 +250,8 @@ def remove_images(project_name: str) -> None:
         check=False,
     )
     name = project_name.lower()
-    mine = [t for t in listed.stdout.split() if t.split(":")[0] in (name, f"dockyard-bench/{name}")]
+    repositories = (name, f"dockyard-bench/{name}", f"dockyard-verify/{name}")
+    mine = [t for t in listed.stdout.split() if t.split(":")[0] in repositories]
     if mine:
         subprocess.run(["docker", "image", "rm", "--force", *mine], capture_output=True, check=False)
 
