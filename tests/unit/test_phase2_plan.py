@@ -233,6 +233,24 @@ def test_a_project_without_runtime_dependencies_installs_itself_only(tmp_path: P
     assert any("pins nothing" in n for n in p.notes)
     builder = parse_text(render(p)).stage("builder")
     assert builder is not None and not any("requirements/" in r.script for r in builder.runs)
+    # the original has no WORKDIR: it runs in /, with the project in /src
+    assert (p.workdir, p.runtime_workdir) == ("/src", "/")
+    assert parse_text(render(p)).final_stage.workdir == "/"
+
+
+def test_a_poetry_project_the_original_installs_is_installed_editable(tmp_path: Path) -> None:
+    """pyjokes: [tool.poetry] and poetry-core, `COPY . /src` and `pip install /src`."""
+    root = locked(tmp_path, 'FROM python:3.11-slim\nCOPY . /src\nRUN pip install /src\nCMD ["pyjoke"]\n')
+    (root / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "jokes"\nversion = "1"\n[tool.poetry.scripts]\npyjoke = "jokes:main"\n'
+        '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    (root / "jokes").mkdir()
+    (root / "jokes" / "__init__.py").write_text("def main():\n    pass\n")
+    p = plan.plan_dockerfile(config.load(root, environ={}))
+    assert p.install_project and p.editable is not None and p.editable.project_dir == "/src"
+    (root / "Dockerfile").write_text('FROM python:3.11-slim\nCOPY . /src\nCMD ["python", "-m", "jokes"]\n')
+    assert not plan.plan_dockerfile(config.load(root, environ={})).install_project  # not installed there
 
 
 def test_compiled_extensions_fall_back_to_a_wheel_build(tmp_path: Path) -> None:

@@ -177,10 +177,13 @@ def _pyproject(project: Path) -> dict[str, object]:
 
 
 def installs_project(project: Path, current: contract.Contract | None = None) -> bool:
-    """Installed as a package: a pyproject with [project] and [build-system], or a setup.py/setup.cfg
-    project whose original Dockerfile runs ``pip install .`` (``-e .``, ``setup.py install``)."""
+    """Installed as a package: a pyproject with [project] and [build-system], or a project with a
+    build system of another kind (Poetry's ``[tool.poetry]``, setup.py/setup.cfg) whose original
+    Dockerfile installs it (``pip install .``, ``-e .``, ``pip install /src``, ``setup.py install``)."""
     data = _pyproject(project)
     if "project" in data and "build-system" in data:
+        return True
+    if "build-system" in data and current is not None and current.installs_itself:
         return True
     if not any((project / name).is_file() for name in ("setup.py", "setup.cfg")) or current is None:
         return False

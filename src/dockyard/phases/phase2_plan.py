@@ -307,6 +307,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         app_paths=tuple(dict.fromkeys(c.source.split("/")[0] for c in copies)),
         copies=copies,
         workdir=(current.workdir if current is not None and current.workdir else root),
+        runtime_workdir="/" if current is not None and not current.workdir and root != "/" else None,
         env=env,
         labels=tuple(current.labels.items()) if current is not None else (),
         expose=current.expose if current is not None else (),

@@ -67,6 +67,9 @@ class DockerfilePlan:
     app_paths: tuple[str, ...]
     #: Where the application lives in the image (the original's WORKDIR).
     workdir: str = "/app"
+    #: The runtime's working directory when it is not ``workdir``: ``/`` for an original without a
+    #: WORKDIR that copied the project elsewhere (``COPY . /src`` and ``pip install /src``).
+    runtime_workdir: str | None = None
     #: The original's ENTRYPOINT and CMD as the image config stores them; both None: ``CMD command``.
     entrypoint: tuple[str, ...] | None = None
     cmd: tuple[str, ...] | None = None
@@ -264,6 +267,7 @@ def render(plan: DockerfilePlan) -> str:
         editable_copies=editable_copies(plan),
         original_healthcheck_argv=original_healthcheck_argv(plan),
         healthcheck=healthcheck(plan.port, plan.health_path),
+        local_sources=[path.removeprefix("./") or "." for path in plan.local_installs],
         venv_locks=[lock for lock in plan.runtime_locks if not is_ml_lock(lock)],
         ml_locks=[lock for lock in plan.runtime_locks if is_ml_lock(lock)],
     )
