@@ -115,3 +115,40 @@ def test_the_builder_starts_from_the_full_image_when_something_compiles() -> Non
     assert "useradd" in tools.runs[0].script  # the dev stage's USER exists there too
     base = parsed.stage("base")
     assert base is not None and "libpq5" in base.runs[0].script
+
+
+def test_the_originals_app_build_steps_run_in_the_runtime_after_the_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """django-uploads' collectstatic and microblog's `flask translate compile` make files the
+    application serves; installs, tests, chmod and one-off `python -c` are not carried over."""
+    steps = contract.app_build_steps(
+        [
+            "python manage.py collectstatic --noinput",
+            "flask translate compile",
+            "pip install -r requirements.txt",
+            "python setup.py install",
+            "python -m pip install x",
+            "python -m pytest -q",
+            "python manage.py test",
+            "chmod a+x boot.sh",
+            "mkdir -p uploads && chown -R django:django uploads",
+            'python -c "import nltk"',
+        ]
+    )
+    assert steps == ("python manage.py collectstatic --noinput", "flask translate compile")
+    monkeypatch.setattr(history, "top_level_change_counts", lambda project: Counter())
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nWORKDIR /site\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        'RUN python manage.py collectstatic --noinput\nCMD ["gunicorn", "site_app.wsgi"]\n'
+    )
+    (tmp_path / "site_app").mkdir()
+    (tmp_path / "site_app" / "__init__.py").write_text("")
+    (tmp_path / "manage.py").write_text("")
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("django==4.2.16\n")
+    runtime = parse_text(render(plan.plan_dockerfile(config.load(tmp_path, environ={})))).final_stage
+    scripts = [r.script for r in runtime.runs]
+    assert scripts[-1] == "python manage.py collectstatic --noinput"
+    last_copy = max(c.line for c in runtime.copies)
+    assert runtime.runs[-1].line > last_copy and runtime.user is not None

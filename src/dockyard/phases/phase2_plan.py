@@ -308,6 +308,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         copies=copies,
         workdir=(current.workdir if current is not None and current.workdir else root),
         runtime_workdir="/" if current is not None and not current.workdir and root != "/" else None,
+        build_steps=current.build_steps if current is not None else (),
         env=env,
         labels=tuple(current.labels.items()) if current is not None else (),
         expose=current.expose if current is not None else (),

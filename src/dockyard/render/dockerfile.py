@@ -70,6 +70,9 @@ class DockerfilePlan:
     #: The runtime's working directory when it is not ``workdir``: ``/`` for an original without a
     #: WORKDIR that copied the project elsewhere (``COPY . /src`` and ``pip install /src``).
     runtime_workdir: str | None = None
+    #: The original's RUN steps that make the application's files (``collectstatic``), run in the
+    #: runtime stage after the source, as the original ran them.
+    build_steps: tuple[str, ...] = ()
     #: The original's ENTRYPOINT and CMD as the image config stores them; both None: ``CMD command``.
     entrypoint: tuple[str, ...] | None = None
     cmd: tuple[str, ...] | None = None
