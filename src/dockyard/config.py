@@ -105,6 +105,20 @@ class Settings:
         default_factory=dict,
         metadata=_doc("package -> group (base, ml, dev, test) overriding the catalogue"),
     )
+    smoke_env: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=_doc(
+            "environment variables the smoke test and verify's import check run both images with, on "
+            "top of the env_file and environment of the compose service that builds the project"
+        ),
+    )
+    build_args: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=_doc(
+            "--build-arg NAME=VALUE for building the original Dockerfile (the phase-1 baseline, the "
+            "benchmark, verify), for an original that needs them (ARG without a default)"
+        ),
+    )
     build_packages: tuple[str, ...] = field(
         default=(),
         metadata=_doc(

@@ -71,6 +71,8 @@ class Contract:
     executables: tuple[str, ...]
     apt_packages: tuple[str, ...]
     installs_itself: bool = False
+    #: RUN scripts of the final stage's chain that make the application's files (collectstatic)
+    build_steps: tuple[str, ...] = ()
 
     @property
     def command(self) -> tuple[str, ...]:
@@ -153,6 +155,15 @@ def python_minor(image: str) -> str | None:
     return match.group(1) if match else None
 
 
+def is_full_python_image(image: str) -> bool:
+    """``python:3.11``, ``python:3.11.9-bookworm``: the full image, with compilers and ``-dev``
+    libraries (not ``-slim``, ``-alpine`` or ``-windowsservercore``)."""
+    if python_minor(image) is None:
+        return False
+    tag = image.rsplit(":", 1)[-1]
+    return not any(word in tag for word in ("slim", "alpine", "windows", "nanoserver"))
+
+
 def base_image_for(project: Path, *, dockerfile: str = "", target: str = "") -> str | None:
     """``python:X.Y-slim`` for the original's Python X.Y, when the original is a python image."""
     try:
@@ -206,6 +217,7 @@ def read(path: Path, *, target: str = "") -> Contract:
         executables=executables,
         apt_packages=tuple(dict.fromkeys([*(p for sc in scripts for p in apt_installs(sc)), *other_build])),
         installs_itself=any(installs_itself(script) for script in all_scripts),
+        build_steps=app_build_steps(scripts),
     )
 
 
@@ -324,6 +336,27 @@ def apt_installs(script: str) -> Iterator[str]:
         for word in after:
             if not word.startswith("-") and "$" not in word and re.match(r"^[a-z0-9][a-z0-9.+:=~-]*$", word):
                 yield word
+
+
+#: Programs a RUN step uses to make the application's own files (``manage.py collectstatic``,
+#: ``flask translate compile``, ``pybabel compile``), as opposed to installing or testing.
+_APP_BUILDERS = re.compile(r"^(python3?(\.\d+)?|manage\.py|django-admin|flask|pybabel)$")
+_NOT_APP_BUILD = frozenset({"pip", "pip3", "setup.py", "pytest", "venv", "ensurepip", "install", "test"})
+
+
+def app_build_steps(scripts: Sequence[str]) -> tuple[str, ...]:
+    """The RUN scripts that build the application's own files: every command in them is Python, a
+    Django or Flask management command or pybabel, and none installs packages or runs tests."""
+    found = []
+    for script in scripts:
+        argvs = [[w for w in argv if not re.match(r"^[A-Z_]+=", w)] for argv in commands(script)]
+        argvs = [argv for argv in argvs if argv]
+        if not argvs or not all(_APP_BUILDERS.match(PurePosixPath(argv[0]).name) for argv in argvs):
+            continue
+        words = {PurePosixPath(w).name for argv in argvs for w in argv[1:3]}
+        if not words & _NOT_APP_BUILD and not any(argv[1:2] == ["-c"] for argv in argvs):
+            found.append(script)
+    return tuple(found)
 
 
 _SELF_INSTALL = re.compile(r"^(\.|\./|\.\[.*\]|/\S*)$")

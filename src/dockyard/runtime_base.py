@@ -171,6 +171,9 @@ def shell_needs(
         where = f"{name} line {named.line}: {named.keyword}" if named is not None else "app_command"
         why = f"it runs {script.relative_to(project).as_posix()}, a #!{interpreter} script"
         needs.append(ShellNeed(where=where, why=why))
+    for step in current.build_steps if current is not None else ():
+        if simple_command(step) is None:
+            needs.append(ShellNeed(where=f"{name}: RUN {step}", why="this build step needs /bin/sh"))
     check = current.healthcheck if current is not None else None
     if check is not None and not check.disabled and exec_healthcheck(check.test) is None:
         text = " ".join(check.args)
@@ -225,6 +228,8 @@ def simple_command(text: str) -> tuple[str, ...] | None:
         words = tuple(shlex.split(text))
     except ValueError:
         return None
+    if words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+        return None  # ``NAME=value cmd``: the shell sets the variable
     return words or None
 
 

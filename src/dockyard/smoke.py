@@ -56,6 +56,7 @@ class Probe:
     port: int = 0  # network: the container port
     path: str = "/"  # network: the HTTP path requested
     strict: bool = False  # network: the HTTP status must be 2xx or 3xx (a configured or known path)
+    env: tuple[str, ...] = ()  # ``KEY=VALUE`` the container runs with (dockyard.smoke_env)
 
     def describe(self) -> str:
         if self.kind == "command":
@@ -198,9 +199,24 @@ def plan_probe(image: ImageConfig, settings: Settings) -> Probe:
 # --- running -----------------------------------------------------------------------------------------
 
 
-def run_command_argv(docker: str, image: str, *, name: str, argv: Sequence[str]) -> list[str]:
+def run_command_argv(
+    docker: str, image: str, *, name: str, argv: Sequence[str], env: Sequence[str] = ()
+) -> list[str]:
     """The probe command replaces the entrypoint, so it runs exactly ``argv``; no network needed."""
-    return [docker, "run", "--name", name, "--network", "none", "--entrypoint", argv[0], image, *argv[1:]]
+    flags = [item for pair in env for item in ("--env", pair)]
+    return [
+        docker,
+        "run",
+        "--name",
+        name,
+        "--network",
+        "none",
+        *flags,
+        "--entrypoint",
+        argv[0],
+        image,
+        *argv[1:],
+    ]
 
 
 def smoke_test(engine: Engine, image: str, settings: Settings, *, timeout: float = 120) -> SmokeResult:
@@ -245,7 +261,9 @@ def _run_command(docker: str, image: str, probe: Probe, *, name: str, timeout: f
     target = shlex.join(probe.argv)
     try:
         done = process.run(
-            run_command_argv(docker, image, name=name, argv=probe.argv), check=False, timeout=timeout
+            run_command_argv(docker, image, name=name, argv=probe.argv, env=probe.env),
+            check=False,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return SmokeResult(
@@ -279,7 +297,9 @@ class _Answer:
 
 def _run_network(docker: str, image: str, probe: Probe, *, name: str, timeout: float) -> SmokeResult:
     started = time.monotonic()
-    run = docker_cli.run_detached_argv(docker, image, name=name, publish=[f"127.0.0.1::{probe.port}"])
+    run = docker_cli.run_detached_argv(
+        docker, image, name=name, publish=[f"127.0.0.1::{probe.port}"], env=probe.env
+    )
     ran = process.run(run, check=False)
     published = process.run(docker_cli.port_argv(docker, name, probe.port), check=False, echo=False)
     if ran.returncode != 0 or published.returncode != 0 or not published.stdout.strip():

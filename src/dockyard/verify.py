@@ -6,13 +6,16 @@ Each check is a :class:`Check` row with a cell per image, a verdict and the diff
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 import shlex
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from dockyard.engine.image_config import ImageConfig
 from dockyard.requirements.model import normalize
@@ -31,6 +34,10 @@ BASE_IMAGE_ENV = frozenset(
 )  # fmt: skip
 #: Installers, present or not depending on how an environment was made.
 TOOLING = frozenset({"pip", "setuptools", "wheel", "uv", "distribute"})
+#: Tools that install a project's dependencies into the environment they live in themselves
+#: (``pip install poetry && poetry install``): they and what only they require are the installer's,
+#: not the application's, and the generated image installs from the locks without them.
+INSTALLER_TOOLS = frozenset({"poetry", "pipenv", "pdm", "pip-tools", "hatch", "pipx", "virtualenv"})
 #: Where Debian keeps the Python packages of its own (the stand-in base image's python3-pip).
 SYSTEM_SITE = "/usr/lib/python3/dist-packages"
 NOT_MODULES = frozenset(
@@ -193,7 +200,7 @@ def contract_checks(
 #: Run inside an image by its own Python: every distribution it can import, with where it lives.
 LIST_DISTRIBUTIONS = """\
 import importlib.metadata as m, json, sys
-found = [[d.metadata["Name"], d.version, str(getattr(d, "_path", ""))]
+found = [[d.metadata["Name"], d.version, str(getattr(d, "_path", "")), d.requires or []]
          for d in m.distributions() if d.metadata["Name"]]
 print(json.dumps({"python": sys.version.split()[0], "executable": sys.executable, "distributions": found}))
 """
@@ -204,18 +211,52 @@ class Installed:
     python: str
     executable: str
     versions: Mapping[str, str]  # normalized name -> version, outside the system's own site
+    #: normalized name -> the names its Requires-Dist lines name (extras' too), for those that list them
+    requires: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def parse_installed(text: str) -> Installed:
     """The last JSON line :data:`LIST_DISTRIBUTIONS` printed; Debian's own packages are left out."""
     line = [x for x in text.splitlines() if x.startswith("{")][-1]
     data = json.loads(line)
-    versions = {
-        normalize(name): version
-        for name, version, where in data["distributions"]
-        if not str(where).startswith(SYSTEM_SITE)
-    }
-    return Installed(python=data["python"], executable=data["executable"], versions=versions)
+    versions: dict[str, str] = {}
+    requires: dict[str, tuple[str, ...]] = {}
+    for name, version, where, *rest in data["distributions"]:
+        if str(where).startswith(SYSTEM_SITE):
+            continue
+        versions[normalize(name)] = version
+        if rest:
+            requires[normalize(name)] = required_names(rest[0])
+    return Installed(
+        python=data["python"], executable=data["executable"], versions=versions, requires=requires
+    )
+
+
+def required_names(lines: Sequence[str]) -> tuple[str, ...]:
+    """The distributions ``Requires-Dist`` lines name, extras' included (an installer asks for its
+    dependencies' extras: poetry for ``pbs-installer[download,install]``)."""
+    names = []
+    for text in lines:
+        try:
+            names.append(normalize(Requirement(text).name))
+        except InvalidRequirement:
+            continue
+    return tuple(dict.fromkeys(names))
+
+
+def installer_tree(installed: Installed, keep: Iterable[str]) -> frozenset[str]:
+    """The installer tools in ``installed`` (:data:`INSTALLER_TOOLS`) and every distribution that only
+    they need: what they require, transitively, less what ``keep`` (the runtime locks) holds."""
+    kept = frozenset(keep)
+    found: set[str] = set()
+    todo = [name for name in INSTALLER_TOOLS if name in installed.versions]
+    while todo:
+        name = todo.pop()
+        if name in found or name in kept or name not in installed.versions:
+            continue
+        found.add(name)
+        todo += installed.requires.get(name, ())
+    return frozenset(found)
 
 
 def distributions_check(
@@ -241,8 +282,15 @@ def distributions_check(
     for name in sorted(dev_only & set(have)):
         differences.append(f"{name} (a dev or test dependency) is installed")
     if original is not None:
+        installer = installer_tree(original, {*runtime_locks, *dev_only})
+        if installer:
+            notes.append(
+                f"dropped: installer tool ({', '.join(sorted(installer & INSTALLER_TOOLS))} and "
+                f"{len(installer - INSTALLER_TOOLS)} distributions only it needs: "
+                f"{', '.join(sorted(installer - INSTALLER_TOOLS)) or 'none'})"
+            )
         for name, version in sorted(original.versions.items()):
-            if name in TOOLING or name in dev_only:
+            if name in TOOLING or name in dev_only or name in installer:
                 continue
             if name not in have and name == normalize(project or "-"):
                 notes.append(f"the project itself ({name}) is not installed: it runs from its source")

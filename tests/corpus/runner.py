@@ -31,6 +31,8 @@ ROOT = HERE.parents[1]
 MANIFEST = HERE / "corpus.toml"
 AFTER = "docker/Dockerfile:runtime"
 GIT_IDENTITY = ("-c", "user.name=dockyard corpus", "-c", "user.email=corpus@localhost")
+#: The images the naive Dockerfiles start from, and the script that makes each when it cannot be pulled.
+BASE_IMAGES = {"python:3.11-slim": ".ci/make-base-image", "python:3.11": ".ci/make-full-base-image"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,9 @@ def step_argv(step: str, options: Options, logs: Path) -> list[str]:
         args = ["phase1", "--runs", "1", "--scenario", options.baseline_scenario]
         return dockyard_argv(*with_json("phase1", args, logs / "phase1.json"))
     if step == "phase2":
-        return dockyard_argv(*with_json("phase2", ["phase2", "--no-bench"], logs / "phase2.json"))
+        # phase 2 ends with verify; the next step runs it on its own (timed, in its own column)
+        args = ["phase2", "--no-bench", *(["--no-smoke"] if options.verify else [])]
+        return dockyard_argv(*with_json("phase2", args, logs / "phase2.json"))
     if step == "verify":
         return dockyard_argv(*with_json("verify", ["verify"], logs / "verify.json"))
     if step == "bench":
@@ -87,6 +91,32 @@ def step_argv(step: str, options: Options, logs: Path) -> list[str]:
             "--no-history",
         )
     raise ValueError(f"unknown step {step!r}")
+
+
+def base_images(dockerfile: Path) -> set[str]:
+    """The external images a Dockerfile's FROM lines name (not its own stages, not ARG-chosen ones)."""
+    froms = [line.split()[1] for line in dockerfile.read_text().splitlines() if line.startswith("FROM ")]
+    return {f for f in froms if "$" not in f and not f.isidentifier()}
+
+
+def original_dockerfile(entry: Entry) -> Path:
+    if entry.is_sdist:
+        return HERE / "sdists" / f"{entry.name}.Dockerfile"
+    return HERE / "projects" / entry.name / "Dockerfile"
+
+
+def base_image_of(entry: Entry) -> str:
+    return ", ".join(sorted(base_images(original_dockerfile(entry)))) or "another image"
+
+
+def ensure_base_images(entries: list[Entry]) -> None:
+    """Make the base images the selected projects start from (the full one takes a few minutes once)."""
+    wanted: set[str] = set()
+    for entry in entries:
+        wanted |= base_images(original_dockerfile(entry))
+    docker = os.environ.get("DOCKYARD_DOCKER") or "docker"
+    for image in sorted(wanted, key=list(BASE_IMAGES).index):
+        subprocess.run(["bash", str(ROOT / BASE_IMAGES[image]), docker], check=True)
 
 
 def run_step(argv: list[str], *, cwd: Path, timeout: int, log: Path) -> StepResult:
@@ -212,7 +242,7 @@ def skip_reason(step: str, done: dict[str, StepResult], options: Options) -> str
 
 
 def remove_images(project_name: str) -> None:
-    """Remove the images dockyard tagged for this scratch project (phase 2's, the bench's)."""
+    """Remove the images dockyard tagged for this scratch project (phase 2's, verify's, the bench's)."""
     listed = subprocess.run(
         ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
         capture_output=True,
@@ -220,7 +250,8 @@ def remove_images(project_name: str) -> None:
         check=False,
     )
     name = project_name.lower()
-    mine = [t for t in listed.stdout.split() if t.split(":")[0] in (name, f"dockyard-bench/{name}")]
+    repositories = (name, f"dockyard-bench/{name}", f"dockyard-verify/{name}")
+    mine = [t for t in listed.stdout.split() if t.split(":")[0] in repositories]
     if mine:
         subprocess.run(["docker", "image", "rm", "--force", *mine], capture_output=True, check=False)
 
@@ -236,19 +267,29 @@ def write_outputs(results: list[ProjectResult], out: Path, options: Options, *, 
     stamp = f"dockyard `{commit}`, {created[:10]}"
     results = [r if r.measured else dataclasses.replace(r, measured=stamp) for r in results]
     earlier = out.with_suffix(".json")
+    manifest = table.load_manifest(MANIFEST)
     if update and earlier.is_file():
-        order = [e.name for e in table.load_manifest(MANIFEST)]
+        order = [e.name for e in manifest]
         results = table.merge(table.from_json(json.loads(earlier.read_text())), results, order)
+    kinds = {e.name: e.kind for e in manifest}  # the manifest says what each project is
+    results = [dataclasses.replace(r, kind=kinds.get(r.name, r.kind)) for r in results]
     runs = sorted({r.measured for r in results if r.measured})
     header = "\n".join(
         [
             "# The corpus",
             "",
+            "Real-world-shaped projects written here, and real sdists. Like naive Dockerfiles in the",
+            "wild, six start `FROM python:3.11` (the full image, about 1 GB with compilers, git and -dev",
+            "libraries; made locally by .ci/make-full-base-image when it cannot be pulled) and the",
+            "others `FROM python:3.11-slim`; each declares a dependency set like its real counterparts",
+            "(the kind column gives the base and the count). The first, toy-shaped corpus (all on slim,",
+            "1–4 dependencies) and its table are kept in [corpus-toy-shape.md](corpus-toy-shape.md).",
+            "",
             f"Measured with {'; '.join(runs)}. Written by `nox -s corpus` (tests/corpus/runner.py):",
             "every project is copied to scratch, git-initialised, and run through",
             f"`python -m dockyard phase1 --runs 1 --scenario {options.baseline_scenario}`",
             "(a cheap baseline: dockyard's default also measures `code,deps`; `--baseline-scenario`),",
-            "`phase2 --no-bench`, `verify` (when the task exists) and",
+            "`phase2 --no-bench --no-smoke`, then `verify` (phase 2's closing check, timed on its own) and",
             f"`bench --variant before=Dockerfile --variant after={AFTER}",
             f"--scenario code --runs {options.runs}`. A step after a failed one is skipped.",
             "Figures are medians; × floor is the generated image's code-change rebuild against",
@@ -261,6 +302,10 @@ def write_outputs(results: list[ProjectResult], out: Path, options: Options, *, 
             "are in docs/corpus.json (`runs_before`, `runs_after`) to judge their spread.",
         ]
     )
+    groups = {e.name: base_image_of(e) for e in manifest}
+    shapes = table.group_lines(results, groups)
+    if shapes:
+        header += "\n\nBy the base image of the original:\n\n" + "\n".join(shapes)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table.markdown(results, header=header))
     meta = {"dockyard": commit, "created": created, "runs": options.runs, "after": AFTER}
@@ -308,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline_scenario=args.baseline_scenario,
     )
     results: list[ProjectResult] = []
+    ensure_base_images(entries)
     try:
         for entry in entries:
             results.append(run_project(entry, options))

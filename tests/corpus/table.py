@@ -234,6 +234,33 @@ def summary_lines(results: list[ProjectResult]) -> list[str]:
     ]
     if shrink:
         lines.append(f"- median image reduction: {statistics.median(shrink):.0%} over {len(shrink)}")
+    floors = [(r.bench.after_vs_floor, r.name) for r in results if r.bench and r.bench.after_vs_floor]
+    if floors:
+        worst, name = max(floors)
+        lines.append(f"- highest code-change rebuild against the floor: {worst:.1f}× ({name})")
+    larger = [r.name for r in results if r.bench and (r.bench.image_after or 0) > (r.bench.image_before or 0)]
+    if shrink:
+        lines.append(f"- runtime images larger than the original: {', '.join(larger) or 'none'}")
+    return lines
+
+
+def group_lines(results: list[ProjectResult], groups: dict[str, str]) -> list[str]:
+    """Median speedup and image reduction per group (a project's base image), one line each."""
+    lines = []
+    for group in dict.fromkeys(groups[r.name] for r in results if r.name in groups):
+        members = [r for r in results if groups.get(r.name) == group and r.bench]
+        speedups = [r.bench.speedup for r in members if r.bench and r.bench.speedup]
+        shrink = [
+            1 - r.bench.image_after / r.bench.image_before
+            for r in members
+            if r.bench and r.bench.image_before and r.bench.image_after
+        ]
+        if not speedups or not shrink:
+            continue
+        lines.append(
+            f"- originals on {group} ({len(speedups)} measured): median speedup "
+            f"{statistics.median(speedups):.1f}×, median image reduction {statistics.median(shrink):.0%}"
+        )
     return lines
 
 

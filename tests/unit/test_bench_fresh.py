@@ -75,3 +75,35 @@ def test_fresh_exports_then_builds_from_the_registry_cache_alone(
     fresh = next(c for c in calls[prune:] if c.startswith("/usr/bin/docker build "))
     assert f"--cache-from {repo}:stage-builder --cache-from {repo}:stage-runtime" in fresh
     assert "BUILDKIT_INLINE_CACHE" not in fresh  # importing only, nothing exported by this build
+
+
+def test_build_args_reach_every_variant_build(
+    tmp_path: Path, fake_process: FakeProcess, data_dir: Path
+) -> None:
+    """An original with `ARG VERSION_TAG` and no default (sherlock's) builds with the setting's value."""
+    log = (data_dir / "engine" / "classic-code-change.log").read_text()
+
+    def build(argv: tuple[str, ...]) -> process.Result:
+        Path(argv[argv.index("--iidfile") + 1]).write_text("sha256:" + "1" * 64)
+        return process.Result(argv, 0, log, "")
+
+    fake_process.answers.insert(0, (("/usr/bin/docker", "build"), build))
+    inspect = (data_dir / "engine" / "image-inspect.json").read_text()
+    fake_process.on(["/usr/bin/docker", "image", "inspect"], stdout=inspect)
+    fake_process.on(["/usr/bin/docker", "image", "rm"])
+    fake_process.on(["git"], returncode=1)
+    caps = Capabilities(
+        "docker", "/usr/bin/docker", "20.10.24", "20.10.24", None, None, True, None, None, "buildkit"
+    )
+    root = project(tmp_path / "svc")
+    settings = config.load(root, {"cache_dir": str(tmp_path / "cache")}, environ={})
+    runner = Runner(
+        Engine(settings, caps, ClassicBuildKit()),
+        root,
+        (Variant(name="before", dockerfile="Dockerfile"),),
+        Options(scenarios=("noop",), runs=1, build_args={"VERSION_TAG": "0.15.0"}),
+    )
+    runner.run()
+    builds = [" ".join(c) for c in fake_process.calls if c[:2] == ("/usr/bin/docker", "build")]
+    variant_builds = [b for b in builds if "dockyard-bench/svc:before" in b]
+    assert variant_builds and all("--build-arg VERSION_TAG=0.15.0" in b for b in variant_builds)

@@ -117,3 +117,10 @@ def test_platforms_from_pyproject_and_environment(tmp_path: Path) -> None:
     assert config.load(root, environ={}).platforms == ("linux/amd64", "linux/arm64")
     env = config.load(root, environ={"DOCKYARD_PLATFORMS": "linux/arm64"})
     assert env.platforms == ("linux/arm64",)
+
+
+def test_build_args_from_pyproject_and_environment(tmp_path: Path) -> None:
+    root = project(tmp_path, '[tool.dockyard.build_args]\nVERSION_TAG = "0.15.0"\n')
+    assert dict(config.load(root, environ={}).build_args) == {"VERSION_TAG": "0.15.0"}
+    env = {"DOCKYARD_BUILD_ARGS": '{"VERSION_TAG": "0.16.0"}'}
+    assert dict(config.load(root, environ=env).build_args) == {"VERSION_TAG": "0.16.0"}

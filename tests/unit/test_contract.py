@@ -183,9 +183,8 @@ def test_wildcard_and_optional_lock_sources(tmp_path: Path) -> None:
     assert [(f.source, f.dest) for f in found] == [("config/a.toml", "/app/config/a.toml")]
 
 
-def test_files_copied_without_a_workdir_run_from_the_root(tmp_path: Path) -> None:
-    """microblog's shape: ``COPY app app`` and no WORKDIR put the package at /app and run from /;
-    taking /app for the working directory would put app/email.py ahead of the stdlib's email."""
+def test_files_copied_without_a_workdir_keep_their_places(tmp_path: Path) -> None:
+    """microblog's shape: ``COPY app app`` and no WORKDIR put the package at /app (not its files)."""
     from dockyard.phases import phase2_layout
 
     (tmp_path / "app").mkdir()
@@ -193,7 +192,7 @@ def test_files_copied_without_a_workdir_run_from_the_root(tmp_path: Path) -> Non
     (tmp_path / "microblog.py").write_text("")
     text = "FROM python:slim\nCOPY app app\nCOPY microblog.py ./\nENTRYPOINT ['./boot.sh']\n"
     c = contract.read(write(tmp_path, text))
-    assert phase2_layout.project_dir(c) == "/"
+    assert phase2_layout.project_dir(c) == "/app"  # the dev stage's copy; the runtime runs from /
     found = phase2_layout.copies(tmp_path, c, counts=Counter())
     assert sorted((f.source, f.dest) for f in found) == [("app", "/app"), ("microblog.py", "/microblog.py")]
     assert (

@@ -26,17 +26,18 @@ def test_every_manifest_entry_has_its_project_or_dockerfile() -> None:
     assert on_disk == {e.name for e in entries if not e.is_sdist}
 
 
-def test_every_project_has_a_test_and_uses_the_one_base_image() -> None:
+def test_every_project_has_a_test_and_uses_one_of_the_two_base_images() -> None:
+    """As in the wild, some start from the full python image and some from slim; both are made
+    locally when they cannot be pulled (.ci/make-base-image, .ci/make-full-base-image)."""
+    used = set()
     for project in (runner.HERE / "projects").iterdir():
         if not project.is_dir() or project.name == "__pycache__":
             continue
         assert list(project.rglob("test_*.py")), project.name
-        froms = [
-            line.split()[1]
-            for line in (project / "Dockerfile").read_text().splitlines()
-            if line.startswith("FROM ") and "$" not in line.split()[1]
-        ]
-        assert froms and all(f == "python:3.11-slim" or f.isidentifier() for f in froms), project.name
+        froms = runner.base_images(project / "Dockerfile")
+        assert froms and all(f in runner.BASE_IMAGES for f in froms), project.name
+        used |= froms
+    assert used == set(runner.BASE_IMAGES)
 
 
 def test_duplicate_names_are_refused(tmp_path: Path) -> None:
@@ -127,6 +128,8 @@ def test_markdown_rows_and_failures() -> None:
     assert "- bench: phase2 did not succeed: bad" in text
     assert "- phase2: 1/2 ok" in text
     assert "median code-change speedup: 40.0×" in text
+    assert "- highest code-change rebuild against the floor: 1.4× (good)" in text
+    assert "- runtime images larger than the original: none" in text
     document = table.as_json(results, meta={"dockyard": "abc"})
     assert document["schema"] == 1 and document["projects"][1]["steps"]["phase2"]["exit_code"] == 1
 
@@ -145,3 +148,21 @@ def test_results_read_back_and_merge_in_manifest_order() -> None:
     assert [r.name for r in merged] == ["b", "a"] and merged[1].steps["phase1"].status == "ok"
     with pytest.raises(ValueError, match="schema"):
         table.from_json({"schema": 99, "projects": []})
+
+
+def test_figures_by_the_base_image_of_the_original() -> None:
+    ok = {s: StepResult("ok", 1.0) for s in table.STEPS}
+    results = [
+        ProjectResult("full-a", "k", ok, BenchFigures(40.0, 0.5, 0.8, 1_000, 200)),
+        ProjectResult("slim-a", "k", ok, BenchFigures(4.0, 0.5, 0.8, 1_000, 800)),
+        ProjectResult("full-b", "k", ok, BenchFigures(60.0, 0.5, 0.8, 1_000, 100)),
+        ProjectResult("slim-b", "k", ok, BenchFigures(2.0, 0.4, 0.8, 1_000, 1_100)),
+    ]
+    groups = {"full-a": "python:3.11", "full-b": "python:3.11", "slim-a": "slim", "slim-b": "slim"}
+    assert table.group_lines(results, groups) == [
+        "- originals on python:3.11 (2 measured): median speedup 100.0×, median image reduction 85%",
+        "- originals on slim (2 measured): median speedup 6.5×, median image reduction 5%",
+    ]
+    assert "- runtime images larger than the original: slim-b" in table.summary_lines(results)
+    entries = table.load_manifest(runner.MANIFEST)
+    assert {runner.base_image_of(e) for e in entries} == set(runner.BASE_IMAGES)

@@ -225,3 +225,19 @@ def test_python_healthcheck_in_shell_form_becomes_exec_form() -> None:
     assert converted == ("CMD", "python", "-c", "import sys; sys.exit(0)")
     assert runtime_base.exec_healthcheck(("CMD-SHELL", "pg_isready")) is None  # maybe not in the root
     assert runtime_base.exec_healthcheck(("CMD", "sh", "-c", "x")) is None
+
+
+def test_build_steps_run_in_exec_form_on_distroless_or_refuse_it(tmp_path: Path) -> None:
+    """collectstatic carried over into a runtime with no shell: exec form, or a refusal naming it."""
+    django = (
+        "FROM python:3.11-slim\nWORKDIR /srv\nCOPY . .\n"
+        "RUN python manage.py collectstatic --noinput\n"
+        'CMD ["gunicorn", "svc:app", "-b", "0.0.0.0:8000"]\n'
+    )
+    p = plan.plan_dockerfile(settings(locked(tmp_path, django), "distroless"))
+    assert p.build_steps == ("python manage.py collectstatic --noinput",)
+    assert 'RUN ["python", "manage.py", "collectstatic", "--noinput"]' in runtime_stage(render(p))
+    shelled = django.replace("RUN python manage.py", "RUN DEBUG=0 python manage.py")
+    s = settings(locked(tmp_path, shelled), "distroless")
+    with pytest.raises(ConfigError, match="this build step needs /bin/sh"):
+        plan.plan_dockerfile(s)

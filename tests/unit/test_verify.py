@@ -388,3 +388,40 @@ def test_without_a_shell_python_runs_directly(monkeypatch: pytest.MonkeyPatch) -
     assert result.stdout == "ok\n"
     direct = [c for c in calls if c[1] == "run"][-1]
     assert direct[direct.index("--entrypoint") + 1 :] == ["python", "img", "-c", "print(1)", "a"]
+
+
+def test_the_installer_tool_and_what_only_it_needs_are_dropped_not_missing(data_dir: Path) -> None:
+    """Captured from poetry-web's naive image (`pip install poetry && poetry install` in one
+    environment): poetry's own tree (zipp, keyring, dulwich...) is not the application's."""
+    original = verify.parse_installed((data_dir / "verify" / "distributions-poetry-install.json").read_text())
+    assert "zipp" in original.versions and "poetry" in original.versions
+
+    def closure(*roots: str) -> dict[str, str]:  # from the same listing's Requires-Dist
+        found: dict[str, str] = {}
+        todo = list(roots)
+        while todo:
+            name = todo.pop()
+            if name in original.versions and name not in found:
+                found[name] = original.versions[name]
+                todo += original.requires.get(name, ())
+        return found
+
+    runtime = closure("fastapi", "uvicorn")
+    dev = closure("pytest", "httpx")
+    installer = verify.installer_tree(original, runtime)
+    assert {"poetry", "zipp", "keyring", "dulwich", "virtualenv"} <= installer
+    assert not installer & set(runtime), "a distribution the application needs is never dropped"
+    generated = verify.Installed(python=original.python, executable="/opt/venv/bin/python", versions=runtime)
+    check = verify.distributions_check(
+        original, generated, runtime_locks=runtime, dev_locks=dev, project="quotes"
+    )
+    assert check.ok, check.differences
+    dropped = [n for n in check.notes if n.startswith("dropped: installer tool (poetry, virtualenv and ")]
+    assert len(dropped) == 1 and "zipp" in dropped[0]
+    assert "pytest" not in dropped[0], "a dev dependency is a dev dependency, not the installer's"
+    # without the installer in the original, the same distributions missing are differences
+    plain = dataclasses.replace(
+        original, versions={k: v for k, v in original.versions.items() if k not in verify.INSTALLER_TOOLS}
+    )
+    bad = verify.distributions_check(plain, generated, runtime_locks=runtime, dev_locks=dev, project="quotes")
+    assert "zipp==4.1.2 is in the original, not in the generated image" in bad.differences

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -51,6 +51,8 @@ class Options:
     package: str = edits.DEFAULT_PACKAGE
     versions: tuple[str, ...] = edits.DEFAULT_VERSIONS
     requirements_dir: str = "requirements"
+    #: ``--build-arg`` values for every variant's builds (the ``build_args`` setting)
+    build_args: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,6 +298,7 @@ class Runner:
             dockerfile=scratch.dockerfile,
             target=scratch.variant.target,
             tags=(self.tag(scratch.variant.name),),
+            build_args=self.options.build_args,
         )
 
     def cache_plan(self, scratch: Scratch) -> CachePlan:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ def run_benchmark(
 ) -> tuple[dict[str, Any], str]:
     """The result document and a note on whose build cache the run used."""
     engine, cache_note = bench_engine(engine_in)
+    if engine.settings.build_args:
+        options = dataclasses.replace(
+            options, build_args={**engine.settings.build_args, **options.build_args}
+        )
     where = {"text": ""}
 
     def on_build(index: int, total: int, step: Step, left: float | None) -> None:

@@ -10,20 +10,21 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard import contract, layout, ui, wheelhouse
+from dockyard import contract, layout, shared_libraries, ui, wheelhouse
 from dockyard.bench import report as bench_report
 from dockyard.bench import results, stats
 from dockyard.bench.model import Variant
 from dockyard.bench.runner import Options
 from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
+from dockyard.engine.cli import remove_images
 from dockyard.errors import InputError
 from dockyard.phases import files as write_files
 from dockyard.phases import phase1
 from dockyard.phases import verify as verify_phase
 from dockyard.phases.benchmark import run_benchmark
 from dockyard.phases.build import build_report, measured_build
-from dockyard.phases.phase2_plan import plan_dockerfile
+from dockyard.phases.phase2_plan import original, plan_dockerfile
 from dockyard.phases.report import (
     Finding,
     Level,
@@ -204,6 +205,43 @@ def outputs(
     return [*steps, dockerfile_step(settings, dry=dry, force=force, engine=engine)]
 
 
+def libraries_step(
+    settings: Settings, engine: Engine, *, progress: Progress = no_progress
+) -> StepReport | None:
+    """When the original ran on the full python image: build the builder stage, find the system
+    libraries its environment links against that the slim runtime lacks, and remember them (the
+    Dockerfile is then rendered again with them). None when there is nothing to look for."""
+    plan = plan_dockerfile(settings, docker=engine.docker)
+    if plan.library_probe is None:
+        return None
+    progress("phase 2: the system libraries the environment links against (builder stage)")
+    tag = f"{settings.project.name.lower()}:dockyard-builder"
+    request = BuildRequest(
+        context=settings.project, dockerfile=settings.project / DOCKERFILE, target="builder", tags=(tag,)
+    )
+    measured_build(engine, request, label="phase2 builder", progress=progress)
+    try:
+        current = original(settings)
+        found = shared_libraries.probe(
+            engine.docker,
+            builder=tag,
+            runtime_base=plan.base_image,
+            original_base=current.base_image if current else None,
+        )
+    finally:
+        remove_images(engine.docker, [tag])
+    shared_libraries.save(settings.state_path, plan.library_probe, found)
+    return StepReport(
+        name="system libraries",
+        status=Status.DONE,
+        summary=(
+            f"the runtime gets {', '.join(found)} (linked by the environment, missing in {plan.base_image})"
+            if found
+            else f"the environment links against nothing {plan.base_image} lacks"
+        ),
+    )
+
+
 def lint_step(settings: Settings) -> StepReport:
     """hadolint and trivy on the Dockerfile; raises InputError when it fails the gate."""
     dockerfile = settings.project / DOCKERFILE
@@ -318,6 +356,9 @@ def run(
             StepReport(name="lint, build, smoke test, benchmark", status=Status.SKIPPED, summary="dry run")
         )
         return phase_report("phase2", steps, dry=True)
+    libraries = libraries_step(settings, engine, progress=progress)
+    if libraries is not None:
+        steps += [libraries, dockerfile_step(settings, force=force, engine=engine)]
     progress("phase 2: lint")
     steps.append(lint_step(settings))
     tag = f"{settings.project.name.lower()}:dockyard"

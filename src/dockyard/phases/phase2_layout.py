@@ -54,6 +54,8 @@ def runtime_paths(project: Path) -> list[str]:
             continue
         if name.startswith(("Dockerfile", "test_", "requirements")) or name.endswith((".in", ".lock")):
             continue
+        if name.endswith((".egg-info", ".dist-info")) or name in {"PKG-INFO", "MANIFEST.in"}:
+            continue  # an sdist's build metadata: the install makes its own (.dockerignore drops it)
         if entry.is_dir() and not any(entry.rglob("*")):
             continue
         paths.append(name)
@@ -61,17 +63,15 @@ def runtime_paths(project: Path) -> list[str]:
 
 
 def project_dir(current: contract.Contract | None) -> str:
-    """Where the project's root lives in the image: where the original copied the context root,
-    else its WORKDIR; ``/`` when the original copied files without setting one (``COPY app app``
-    lands in ``/app`` and runs from ``/``), else /app."""
+    """Where the project's root lives in the image (the dev stage's copy of the context, an editable
+    install): where the original copied the context root, else its WORKDIR, else /app. An original
+    without WORKDIR still runs from ``/`` (``DockerfilePlan.runtime_workdir``)."""
     if current is not None:
         for copy in current.copies:
             if copy.source == "":
                 return copy.dest
-        if current.workdir:
+        if current.workdir and current.workdir != "/":
             return current.workdir
-        if current.copies:
-            return "/"
     return "/app"
 
 
@@ -178,11 +178,14 @@ def _pyproject(project: Path) -> dict[str, object]:
 
 
 def installs_project(project: Path, current: contract.Contract | None = None) -> bool:
-    """Installed as a package: a pyproject with [project] and [build-system], or a setup.py/setup.cfg
-    project whose original Dockerfile runs ``pip install .`` (``-e .``, ``setup.py install``) or whose
-    requirements file names the project itself (``-e .``, ``.``)."""
+    """Installed as a package: a pyproject with [project] and [build-system], or a project with a
+    build system of another kind (Poetry's ``[tool.poetry]``, setup.py/setup.cfg) whose original
+    Dockerfile installs it (``pip install .``, ``-e .``, ``pip install /src``, ``setup.py install``),
+    or a setup.py/setup.cfg project whose requirements file names the project itself (``-e .``, ``.``)."""
     data = _pyproject(project)
     if "project" in data and "build-system" in data:
+        return True
+    if "build-system" in data and current is not None and current.installs_itself:
         return True
     if not any((project / name).is_file() for name in ("setup.py", "setup.cfg")):
         return False
@@ -277,6 +280,15 @@ def editable_install(project: Path, target: str) -> EditableInstall:
         str(PurePosixPath(p.relative_to(project).as_posix()))
         for match in re.findall(r"""(?:path|file|attr)\s*[=:]\s*["']?([\w./-]+)""", text)
         for p in _version_files(project, root, match)
+    ]
+    # A file of a package the metadata names by its name alone (datasette's setup.py reads
+    # os.path.join(here, "datasette", "version.py")).
+    quoted = set(re.findall(r"""["']([\w.-]+\.(?:py|txt|json|cfg|toml))["']""", text))
+    files += [
+        str(PurePosixPath(root, p, name))
+        for p in pkgs
+        for name in sorted(quoted)
+        if (project / root / p / name).is_file()
     ]
     stubs = [str(PurePosixPath(target, root, m)) for m in modules]
     return EditableInstall(project_dir=target, files=tuple(dict.fromkeys(files)), stubs=tuple(stubs))

@@ -11,7 +11,16 @@ import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from dockyard import binary_wheels, contract, digests, history, runtime_base, start_command, system_packages
+from dockyard import (
+    binary_wheels,
+    contract,
+    digests,
+    history,
+    runtime_base,
+    shared_libraries,
+    start_command,
+    system_packages,
+)
 from dockyard.config import Settings
 from dockyard.errors import InputError
 from dockyard.phases import phase2_layout
@@ -206,6 +215,28 @@ def apt_packages(
     return tuple(runtime), tuple(build), notes
 
 
+def full_image_builder(
+    settings: Settings,
+    current: contract.Contract | None,
+    *,
+    docker: str | None,
+    locks: tuple[str, ...],
+    compiles: bool,
+) -> str | None:
+    """The original's full python image (``python:3.11``), for the builder stage, when the original
+    builds on it and something compiles: the project's own extensions, or a pin without a wheel.
+    That image has the compilers and ``-dev`` libraries the original compiled with implicitly. Needs
+    ``docker`` (a real run); with everything a wheel, the builder stays on the slim base."""
+    if current is None or docker is None or not contract.is_full_python_image(current.base_image):
+        return None
+    paths = [settings.project / lock for lock in locks]
+    if compiles or not binary_wheels.all_binary(
+        paths, python_version=settings.python_version, state=settings.state_path
+    ):
+        return current.base_image
+    return None
+
+
 def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> DockerfilePlan:
     """The generated Dockerfile as data. ``docker`` lets it look up package metadata in the base
     image (cached in the state directory); without it only cached answers are used."""
@@ -218,13 +249,15 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
     dev_locks = tuple(
         f"{reqs}/{name}.txt" for name in ("dev", "test") if _has_pins(project / reqs / f"{name}.txt")
     )
-    if not runtime_locks:
+    if not runtime_locks and not (project / reqs / "base.txt").is_file():
         raise InputError(
             f"no locked runtime requirements in {reqs}/",
             path=str(project / reqs),
             hint="run `dockyard phase1` first: it splits and locks requirements",
         )
     notes: list[str] = []
+    if not runtime_locks:
+        notes.append(f"{reqs}/base.txt pins nothing: the project has no runtime dependencies to install")
     install_project = installs_project(project, current)
     root = phase2_layout.project_dir(current)
     editable = None
@@ -266,6 +299,39 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         compiles=install_project and editable is None,
     )
     notes += apt_notes
+    pins = digests.read_lock(project / digests.LOCK)
+    builder_image = full_image_builder(
+        settings, current, docker=docker, locks=(*runtime_locks, *dev_locks), compiles=bool(skip)
+    )
+    if builder_image is not None:
+        notes.append(
+            f"something compiles (a pin without a wheel, or the project's extensions): the builder starts "
+            f"from the original's {builder_image}, with its compilers and -dev libraries; the runtime "
+            f"from {settings.base_image}"
+        )
+    library_probe = None
+    if current is not None and contract.is_full_python_image(current.base_image):
+        library_probe = shared_libraries.key(
+            builder_image=builder_image or settings.base_image,
+            runtime_image=settings.base_image,
+            locks=[project / lock for lock in runtime_locks],
+            extra=f"{current.base_image}\n{skip}\n{runtime_apt}",
+        )
+        linked = shared_libraries.cached(settings.state_path, library_probe)
+        if linked is None:
+            notes.append(
+                f"the original runs on the full {current.base_image}: phase 2 looks for the system "
+                "libraries the environment links against after building the builder stage"
+            )
+        else:
+            library_probe = None
+            added = [lib for lib in linked if lib not in runtime_apt]
+            runtime_apt = (*runtime_apt, *added)
+            if added:
+                notes.append(
+                    f"{', '.join(added)}: system libraries the environment links against (ldd, builder), "
+                    f"which {current.base_image} had and {settings.base_image} lacks"
+                )
     command = app_command(settings, current)
     if not settings.app_command and not (current is not None and current.command):
         chosen = start_command.infer(project)
@@ -273,6 +339,8 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
             notes.append(f"start command: {chosen.reason}")
     from_original = current is not None and not settings.app_command
     workdir = current.workdir if current is not None and current.workdir else root
+    # an original without WORKDIR runs from / (``COPY app app`` is the package /app, not the cwd)
+    runtime_workdir = "/" if current is not None and not current.workdir and root != "/" else None
     healthcheck = current.healthcheck if current is not None else None
     env = tuple(_carried_env(current.env)) if current is not None else ()
     uid, user, user_name, group_name = user_plan(current)
@@ -280,7 +348,9 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         settings, current, command, from_original=from_original, docker=docker, notes=notes
     )
     return DockerfilePlan(
-        base_image=digests.pinned(settings.base_image, digests.read_lock(project / digests.LOCK)),
+        base_image=digests.pinned(settings.base_image, pins),
+        builder_image=digests.pinned(builder_image, pins) if builder_image else None,
+        library_probe=library_probe,
         command=command,
         entrypoint=current.entrypoint if from_original and current is not None else None,
         cmd=current.cmd if from_original and current is not None else None,
@@ -289,6 +359,8 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         app_paths=tuple(dict.fromkeys(c.source.split("/")[0] for c in copies)),
         copies=copies,
         workdir=workdir,
+        runtime_workdir=runtime_workdir,
+        build_steps=current.build_steps if current is not None else (),
         env=env,
         labels=tuple(current.labels.items()) if current is not None else (),
         expose=current.expose if current is not None else (),
@@ -300,7 +372,9 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         writable_dirs=tuple(
             dict.fromkeys(
                 [
-                    *writable_dirs(current, made_by_code=code_made_dirs(project), workdir=workdir),
+                    *writable_dirs(
+                        current, made_by_code=code_made_dirs(project), workdir=runtime_workdir or workdir
+                    ),
                     *settings.writable_dirs,
                 ]
             )

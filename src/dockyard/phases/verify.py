@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dockyard import process, smoke
+from dockyard import process, smoke, smoke_env
 from dockyard import verify as checks
 from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
@@ -42,7 +42,9 @@ def image_tags(project: Path) -> tuple[str, str]:
     return f"dockyard-verify/{name}:original", f"dockyard-verify/{name}:generated"
 
 
-def in_python_argv(docker: str, image: str, *, name: str, code: str, args: Sequence[str] = ()) -> list[str]:
+def in_python_argv(
+    docker: str, image: str, *, name: str, code: str, args: Sequence[str] = (), env: Sequence[str] = ()
+) -> list[str]:
     """Run ``code`` with the image's own Python, in place of its entrypoint, with no network."""
     return [
         docker,
@@ -51,6 +53,7 @@ def in_python_argv(docker: str, image: str, *, name: str, code: str, args: Seque
         name,
         "--network",
         "none",
+        *(item for pair in env for item in ("--env", pair)),
         "--entrypoint",
         "sh",
         image,
@@ -62,13 +65,14 @@ def in_python_argv(docker: str, image: str, *, name: str, code: str, args: Seque
 
 
 def direct_python_argv(
-    docker: str, image: str, *, name: str, code: str, args: Sequence[str] = ()
+    docker: str, image: str, *, name: str, code: str, args: Sequence[str] = (), env: Sequence[str] = ()
 ) -> list[str]:
     """The same without a shell (a distroless runtime has none): the ``python`` its PATH finds."""
     return [
         docker, "run",
         "--name", name,
         "--network", "none",
+        *(item for pair in env for item in ("--env", pair)),
         "--entrypoint", "python",
         image,
         "-c", code,
@@ -81,20 +85,35 @@ def _no_shell(result: process.Result) -> bool:
 
 
 def run_python(
-    docker: str, image: str, code: str, args: Sequence[str] = (), *, timeout: float = 180
+    docker: str,
+    image: str,
+    code: str,
+    args: Sequence[str] = (),
+    *,
+    env: Sequence[str] = (),
+    timeout: float = 180,
 ) -> process.Result:
-    result = _run_once(in_python_argv, docker, image, code, args, timeout=timeout)
+    result = _run_once(in_python_argv, docker, image, code, args, env=env, timeout=timeout)
     if _no_shell(result):
-        result = _run_once(direct_python_argv, docker, image, code, args, timeout=timeout)
+        result = _run_once(direct_python_argv, docker, image, code, args, env=env, timeout=timeout)
     return result
 
 
 def _run_once(
-    make: Callable[..., list[str]], docker: str, image: str, code: str, args: Sequence[str], *, timeout: float
+    make: Callable[..., list[str]],
+    docker: str,
+    image: str,
+    code: str,
+    args: Sequence[str],
+    *,
+    env: Sequence[str],
+    timeout: float,
 ) -> process.Result:
     name = f"dockyard-verify-{uuid.uuid4().hex[:10]}"
     try:
-        return process.run(make(docker, image, name=name, code=code, args=args), check=False, timeout=timeout)
+        return process.run(
+            make(docker, image, name=name, code=code, args=args, env=env), check=False, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return process.Result((), 124, "", f"still running after {timeout:.0f}s")
     finally:
@@ -121,6 +140,7 @@ def build_images(
             dockerfile=project / original_dockerfile,
             target=original_target,
             tags=(original_tag,),
+            build_args=settings.build_args,
         )
         engine.build(request, label="verify-original", on_step=lambda s: progress(f"original: {s.name[:70]}"))
         original = original_tag
@@ -199,18 +219,24 @@ def compare(
         rows.append(row)
 
     progress("smoke-testing both images")
-    gen_smoke = smoke.run_probe(docker, images.generated, _probe(gen, orig, settings))
+    env = smoke_env.for_project(settings.project, settings.smoke_env)
+    flags = env.as_flags()
+    gen_smoke = smoke.run_probe(docker, images.generated, replace(_probe(gen, orig, settings), env=flags))
     orig_smoke = (
-        smoke.run_probe(docker, images.original, _probe(orig, orig, settings))
+        smoke.run_probe(docker, images.original, replace(_probe(orig, orig, settings), env=flags))
         if orig and images.original
         else None
     )
-    rows.append(checks.smoke_check(orig_smoke, gen_smoke))
+    smoke_row = checks.smoke_check(orig_smoke, gen_smoke)
+    if env.variables:
+        names = ", ".join(key for key, _ in env.variables)
+        smoke_row = replace(smoke_row, notes=(*smoke_row.notes, f"run with {names} from {env.source}"))
+    rows.append(smoke_row)
 
     modules = checks.project_modules(settings.project)
     progress(f"importing the project's modules ({', '.join(modules) or 'none'})")
-    gen_imports = _imports(docker, images.generated, modules)
-    orig_imports = _imports(docker, images.original, modules) if images.original else None
+    gen_imports = _imports(docker, images.generated, modules, flags)
+    orig_imports = _imports(docker, images.original, modules, flags) if images.original else None
     rows.append(checks.imports_check(modules, orig_imports, gen_imports))
     return report(rows, images)
 
@@ -252,10 +278,10 @@ def _installed(docker: str, image: str) -> checks.Installed | str:
         return f"could not list distributions in {image}: {(result.stderr or result.stdout).strip()[-300:]}"
 
 
-def _imports(docker: str, image: str, modules: Sequence[str]) -> dict[str, str]:
+def _imports(docker: str, image: str, modules: Sequence[str], env: Sequence[str] = ()) -> dict[str, str]:
     if not modules:
         return {}
-    result = run_python(docker, image, checks.IMPORT_MODULES, modules)
+    result = run_python(docker, image, checks.IMPORT_MODULES, modules, env=env)
     try:
         return checks.parse_imports(result.stdout)
     except (IndexError, ValueError):

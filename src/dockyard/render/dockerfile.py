@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -71,6 +72,12 @@ class DockerfilePlan:
     app_paths: tuple[str, ...]
     #: Where the application lives in the image (the original's WORKDIR).
     workdir: str = "/app"
+    #: The runtime's working directory when it is not ``workdir``: ``/`` for an original without a
+    #: WORKDIR that copied the project elsewhere (``COPY . /src`` and ``pip install /src``).
+    runtime_workdir: str | None = None
+    #: The original's RUN steps that make the application's files (``collectstatic``), run in the
+    #: runtime stage after the source, as the original ran them.
+    build_steps: tuple[str, ...] = ()
     #: The original's ENTRYPOINT and CMD as the image config stores them; both None: ``CMD command``.
     entrypoint: tuple[str, ...] | None = None
     cmd: tuple[str, ...] | None = None
@@ -113,6 +120,12 @@ class DockerfilePlan:
     #: :mod:`dockyard.runtime_base`); the last two restate ``base_env``, the base image's ENV.
     runtime_base: str = "slim"
     base_env: tuple[tuple[str, str], ...] = ()
+    #: The tools and builder stages' image when it is not ``base_image``: the original's full python
+    #: image, with its compilers and -dev libraries, when something compiles.
+    builder_image: str | None = None
+    #: The cache key of a shared-library probe phase 2 still has to run (the original ran on a full
+    #: image, so the runtime may lack libraries the environment links against); None: nothing to do.
+    library_probe: str | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -271,6 +284,14 @@ def _environment() -> Environment:
     return templating.environment(exec_form=exec_form, wheel_set=wheel_set_name)
 
 
+def build_step_lines(plan: DockerfilePlan) -> list[str]:
+    """The carried-over build steps as RUN arguments: as written, or in exec form on a distroless
+    runtime, which has no shell (a step that needs one refuses distroless before this)."""
+    if plan.runtime_base != "distroless":
+        return list(plan.build_steps)
+    return [exec_form(shlex.split(step)) for step in plan.build_steps]
+
+
 def render(plan: DockerfilePlan) -> str:
     template = _environment().get_template("Dockerfile.j2")
     text = template.render(
@@ -291,8 +312,10 @@ def render(plan: DockerfilePlan) -> str:
         editable_copies=editable_copies(plan),
         original_healthcheck_argv=original_healthcheck_argv(plan),
         healthcheck=healthcheck(plan.port, plan.health_path),
+        local_sources=[path.removeprefix("./") or "." for path in plan.local_installs],
         venv_locks=[lock for lock in plan.runtime_locks if not is_ml_lock(lock)],
         ml_locks=[lock for lock in plan.runtime_locks if is_ml_lock(lock)],
+        build_step_lines=build_step_lines(plan),
         **runtime_root(plan),
     )
     # collapse the blank lines left by skipped blocks

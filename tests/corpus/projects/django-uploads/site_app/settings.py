@@ -1,6 +1,10 @@
 import os
 from pathlib import Path
 
+import environ
+
+env = environ.Env()
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "not-secret-in-development")
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
@@ -8,6 +12,8 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "storages",
     "gallery",
 ]
 MIDDLEWARE = [
@@ -30,3 +36,4 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = BASE_DIR / "uploads"
 USE_TZ = True
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://redis:6379/0")

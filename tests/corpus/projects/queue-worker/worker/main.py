@@ -3,6 +3,7 @@ import os
 import time
 from pathlib import Path
 
+from worker import store
 from worker.jobs import Job, run
 
 QUEUE = Path(os.environ.get("QUEUE_DIR", "/queue"))
@@ -15,6 +16,8 @@ def drain(queue: Path) -> int:
         result = {"id": job.id, "result": run(job)}
         (queue / "done").mkdir(exist_ok=True)
         (queue / "done" / path.name).write_text(json.dumps(result))
+        if store.DSN:
+            store.save(result)
         path.unlink()
         done += 1
     return done

@@ -1,0 +1,114 @@
+"""The environment the smoke test and verify's import check run the images with.
+
+A project run by compose often needs variables only its compose file gives (``env_file: .env.dev``
+with ``SECRET_KEY`` and ``SQL_ENGINE``): the compose service that builds the project lends its
+``env_file`` and literal ``environment`` entries, and the ``smoke_env`` setting adds to them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmokeEnv:
+    variables: tuple[tuple[str, str], ...] = ()
+    source: str = ""  # where they came from, for the report
+
+    def as_flags(self) -> tuple[str, ...]:
+        """``KEY=VALUE`` items for ``docker run --env``."""
+        return tuple(f"{key}={value}" for key, value in self.variables)
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines as compose reads them: comments and blank lines skipped, one pair of
+    surrounding quotes removed, ``export`` allowed."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if not match:
+            continue
+        key, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        found[key] = value
+    return found
+
+
+def _builds(service: Mapping[str, Any], compose_dir: Path, project: Path) -> bool:
+    build = service.get("build")
+    context = (
+        build if isinstance(build, str) else build.get("context", ".") if isinstance(build, dict) else None
+    )
+    return context is not None and (compose_dir / str(context)).resolve() == project.resolve()
+
+
+def _environment(raw: object) -> dict[str, str]:
+    """Literal entries of a service's ``environment`` (a map or a list); interpolated ones left out."""
+    pairs: list[tuple[str, object]] = []
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    elif isinstance(raw, list):
+        pairs = [tuple(str(item).split("=", 1)) for item in raw if "=" in str(item)]  # type: ignore[misc]
+    return {str(k): str(v) for k, v in pairs if v is not None and "$" not in str(v)}
+
+
+def _env_files(raw: object) -> list[str]:
+    items = raw if isinstance(raw, list) else [raw] if raw else []
+    return [str(item["path"] if isinstance(item, dict) else item) for item in items]
+
+
+def from_compose(project: Path) -> SmokeEnv:
+    """The environment of the compose service that builds ``project`` (in the project's directory or
+    its parent, where a repository keeps the compose file of an application in ``app/``)."""
+    for folder in (project, project.parent):
+        for name in COMPOSE_FILES:
+            path = folder / name
+            if not path.is_file():
+                continue
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError):
+                continue
+            services = data.get("services") if isinstance(data, dict) else None
+            for service_name, service in (services or {}).items():
+                if not isinstance(service, dict) or not _builds(service, folder, project):
+                    continue
+                found: dict[str, str] = {}
+                files = [f for f in _env_files(service.get("env_file")) if (folder / f).is_file()]
+                for env_file in files:
+                    found.update(
+                        parse_env_file((folder / env_file).read_text(encoding="utf-8", errors="replace"))
+                    )
+                found.update(_environment(service.get("environment")))
+                if not found:
+                    continue
+                where = path.relative_to(project.parent) if folder != project else path.name
+                extra = f", env_file {', '.join(files)}" if files else ""
+                return SmokeEnv(
+                    variables=tuple(sorted(found.items())), source=f"{where} service {service_name}{extra}"
+                )
+    return SmokeEnv()
+
+
+def for_project(project: Path, setting: Mapping[str, str]) -> SmokeEnv:
+    """The compose service's environment, with the ``smoke_env`` setting on top."""
+    found = from_compose(project)
+    if not setting:
+        return found
+    merged = {**dict(found.variables), **setting}
+    source = f"{found.source} and the smoke_env setting" if found.source else "the smoke_env setting"
+    return SmokeEnv(variables=tuple(sorted(merged.items())), source=source)
