@@ -198,3 +198,28 @@ def test_files_copied_without_a_workdir_keep_their_places(tmp_path: Path) -> Non
     assert (
         phase2_layout.project_dir(contract.read(write(tmp_path, "FROM python:slim\nCMD ['x']\n"))) == "/app"
     )
+
+
+def test_runtime_paths_leave_out_what_the_context_does_not_send(tmp_path: Path) -> None:
+    """sherlock's shape: nothing copied by the original, a `devel/` its .dockerignore leaves out."""
+    from dockyard.phases import phase2_layout
+
+    for name in ("sherlock_project", "devel", "tests"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.py").write_text("")
+    (tmp_path / "pytest.ini").write_text("")
+    assert phase2_layout.runtime_paths(tmp_path) == ["devel", "sherlock_project"]
+    (tmp_path / ".dockerignore").write_text("devel\n")
+    assert phase2_layout.runtime_paths(tmp_path) == ["sherlock_project"]
+
+
+def test_an_original_that_installs_the_projects_own_release_installs_the_project(tmp_path: Path) -> None:
+    from dockyard.phases import phase2_layout
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "sherlock-project"\n[build-system]\nrequires = ["poetry-core"]\n'
+    )
+    text = "FROM python:3.12-slim\nARG VERSION_TAG\nRUN pip3 install sherlock-project==$VERSION_TAG\n"
+    assert phase2_layout.installs_project(tmp_path, contract.read(write(tmp_path, text)))
+    other = "FROM python:3.12-slim\nRUN pip3 install requests==2.32.0\n"
+    assert not phase2_layout.installs_project(tmp_path, contract.read(write(tmp_path, other)))

@@ -14,9 +14,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
-from dockyard import contract, history
+from dockyard import contract, dockerignore, history
+from dockyard import dockerfile as dockerfile_mod
 from dockyard.errors import InputError
 from dockyard.render.dockerfile import EditableInstall, FileCopy
+from dockyard.requirements import dockerfile_installs
+from dockyard.requirements.model import normalize
 
 #: Top-level entries that never belong in the runtime image.
 NOT_RUNTIME = {
@@ -25,6 +28,7 @@ NOT_RUNTIME = {
     "docker-compose.yml", "docker-compose.yaml", "pyproject.toml", "setup.py", "setup.cfg", "tox.ini",
     "noxfile.py", "tasks.py", "conftest.py", "Makefile", "README.md", "README.rst", "LICENSE",
     "CHANGELOG.md", "requirements.txt", "uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock", "venv",
+    "pytest.ini", "mypy.ini", "mkdocs.yml", "codecov.yml", "CODEOWNERS",
 }  # fmt: skip
 #: Without git history: configuration changes least, then data, then code.
 FALLBACK_RANK = {"config": 0, "conf": 0, "settings": 0, "static": 1, "templates": 1, "data": 1, "models": 1}
@@ -46,10 +50,15 @@ _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "build", "dist", "tests",
 
 
 def runtime_paths(project: Path) -> list[str]:
-    """Top-level files and directories the running service may need."""
+    """Top-level files and directories the running service may need, and the build context has: a
+    path the project's .dockerignore leaves out would fail the COPY (``"/devel" not found``)."""
+    ignore = project / ".dockerignore"
+    ignored = dockerignore.Matcher(dockerignore.read_dockerignore(ignore)) if ignore.is_file() else None
     paths = []
     for entry in sorted(project.iterdir()):
         name = entry.name
+        if ignored is not None and ignored.excluded(name) and not ignored.has_exceptions:
+            continue
         if name.startswith(".") or name in NOT_RUNTIME or name.endswith((".md", ".rst", ".ipynb", ".txt")):
             continue
         if name.startswith(("Dockerfile", "test_", "requirements")) or name.endswith((".in", ".lock")):
@@ -185,11 +194,31 @@ def installs_project(project: Path, current: contract.Contract | None = None) ->
     data = _pyproject(project)
     if "project" in data and "build-system" in data:
         return True
-    if "build-system" in data and current is not None and current.installs_itself:
+    if (
+        "build-system" in data
+        and current is not None
+        and (current.installs_itself or _installs_own_release(data, current))
+    ):
         return True
     if not any((project / name).is_file() for name in ("setup.py", "setup.cfg")):
         return False
     return (current is not None and current.installs_itself) or requirements_name_project(project)
+
+
+def _installs_own_release(data: dict[str, object], current: contract.Contract) -> bool:
+    """The original installs the project's own distribution from the index by name (sherlock's
+    ``pip install sherlock-project==$VERSION_TAG``): built from the source instead, it is the same
+    program at the version being worked on."""
+    tool = data.get("tool")
+    tables = [data.get("project"), tool.get("poetry") if isinstance(tool, dict) else None]
+    names = {normalize(str(t["name"])) for t in tables if isinstance(t, dict) and t.get("name")}
+    if not names:
+        return False
+    installed = dockerfile_installs.installs(dockerfile_mod.parse_file(current.dockerfile))
+    return any(
+        i.kind == "package" and normalize(re.split(r"[<>=!~\[;@ ]", i.path, maxsplit=1)[0]) in names
+        for i in installed
+    )
 
 
 #: ``-e .``, ``--editable=./``, ``.``, ``file:.``, ``.[extra]``: a requirements line naming its own directory.
