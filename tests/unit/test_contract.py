@@ -209,8 +209,10 @@ def test_runtime_paths_leave_out_what_the_context_does_not_send(tmp_path: Path) 
         (tmp_path / name / "x.py").write_text("")
     (tmp_path / "pytest.ini").write_text("")
     assert phase2_layout.runtime_paths(tmp_path) == ["devel", "sherlock_project"]
-    (tmp_path / ".dockerignore").write_text("devel\n")
+    (tmp_path / ".dockerignore").write_text("devel/\n*.txt\n!/requirements.txt\n")
     assert phase2_layout.runtime_paths(tmp_path) == ["sherlock_project"]
+    (tmp_path / ".dockerignore").write_text("devel/\n!devel/keep.py\n")  # the context keeps part of it
+    assert phase2_layout.runtime_paths(tmp_path) == ["devel", "sherlock_project"]
 
 
 def test_an_original_that_installs_the_projects_own_release_installs_the_project(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def runtime_paths(project: Path) -> list[str]:
     paths = []
     for entry in sorted(project.iterdir()):
         name = entry.name
-        if ignored is not None and ignored.excluded(name) and not ignored.has_exceptions:
+        if ignored is not None and ignored.excluded(name) and not ignored.descend_into_excluded(name):
             continue
         if name.startswith(".") or name in NOT_RUNTIME or name.endswith((".md", ".rst", ".ipynb", ".txt")):
             continue
