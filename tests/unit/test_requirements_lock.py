@@ -293,3 +293,19 @@ def test_pins_and_conflicts() -> None:
     assert conflicting_pins({"a.txt": "x==1\ny==1\n", "b.txt": "x==1\ny==2\n", "c.txt": "y==2\n"}) == {
         "y": {"1": ("a.txt",), "2": ("b.txt", "c.txt")}
     }
+
+
+def test_locks_resolved_for_another_python_are_not_current(tmp_path: Path) -> None:
+    """Moving the base image from Python 3.11 to 3.12 must re-lock: the pins differ by Python."""
+    from dockyard.phases import phase1
+    from dockyard.render.writer import write_generated
+
+    req = tmp_path / "requirements"
+    req.mkdir()
+    (req / "base.in").write_text("six\n")
+    source = phase1._lock_source("requirements", "3.11")
+    write_generated(tmp_path, "requirements/base.txt", "six==1.17.0\n", source=source)
+    assert phase1._locks_current(tmp_path, "requirements", "3.11")
+    assert not phase1._locks_current(tmp_path, "requirements", "3.12")
+    (req / "base.txt").write_text("six==1.17.0\n")  # a person's own lock: never taken for current
+    assert not phase1._locks_current(tmp_path, "requirements", "3.11")

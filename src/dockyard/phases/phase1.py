@@ -65,26 +65,38 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
     }
     inputs = writer.plan_writes(project, in_files, force=force, state_dir=settings.state_dir)
     findings = tuple(str(f) for f in analysis.findings)
-    if not inputs.writes_anything and _locks_current(project, req_dir):
+    if not inputs.writes_anything and _locks_current(project, req_dir, settings.python_version):
         return RequirementsStep(inputs, None, (*findings, "locks are up to date with their inputs"))
     locked = requirements.lock(
         project, python_version=settings.python_version, req_dir=req_dir, analysis=analysis
     )
     lock_files: dict[Path | str, GeneratedFile] = {
-        f"{req_dir}/{name}": GeneratedFile(text, source=f"{req_dir}/*.in, one resolution by uv")
+        f"{req_dir}/{name}": GeneratedFile(text, source=_lock_source(req_dir, settings.python_version))
         for name, text in locked.files.items()
     }
     locks = writer.plan_writes(project, lock_files, force=force, state_dir=settings.state_dir)
     return RequirementsStep(inputs, locks, (*findings, *(str(f) for f in locked.findings)))
 
 
-def _locks_current(project: Path, req_dir: str) -> bool:
-    """Every lock exists and is dockyard's own, unedited, output."""
+def _lock_source(req_dir: str, python_version: str) -> str:
+    """The locks' generated-by source, which names the Python they were resolved for."""
+    return f"{req_dir}/*.in, one resolution by uv for Python {python_version}"
+
+
+def _locks_current(project: Path, req_dir: str, python_version: str) -> bool:
+    """Every lock exists, is dockyard's own unedited output, and was resolved for this Python (a
+    base image of another Python version needs other pins: numpy 2.5 wants Python 3.12)."""
+    wanted = _lock_source(req_dir, python_version)
     for group in GROUPS:
         lock = project / req_dir / f"{group}.txt"
         source = project / req_dir / f"{group}.in"
-        if source.is_file() and not (lock.is_file() and writer.is_generated(lock)):
+        if not source.is_file():
+            continue
+        if not (lock.is_file() and writer.is_generated(lock)):
             return False
+        with lock.open(encoding="utf-8", errors="replace") as handle:
+            if wanted not in handle.readline():
+                return False
     return True
 
 
