@@ -270,6 +270,13 @@ def test_a_poetry_project_the_original_installs_is_installed_editable(tmp_path: 
     (root / "jokes" / "__init__.py").write_text("def main():\n    pass\n")
     p = plan.plan_dockerfile(config.load(root, environ={}))
     assert p.install_project and p.editable is not None and p.editable.project_dir == "/src"
+    # a readme in a subdirectory, as sherlock's: the backend reads it for the editable install
+    (root / "docs" / "pyproject").mkdir(parents=True)
+    (root / "docs" / "pyproject" / "README.md").write_text("jokes\n")
+    with (root / "pyproject.toml").open("a") as toml:
+        toml.write('[tool.poetry.urls]\nreadme = "docs/pyproject/README.md"\n')
+    p = plan.plan_dockerfile(config.load(root, environ={}))
+    assert p.editable is not None and "docs/pyproject/README.md" in p.editable.files
     (root / "Dockerfile").write_text('FROM python:3.11-slim\nCOPY . /src\nCMD ["python", "-m", "jokes"]\n')
     assert not plan.plan_dockerfile(config.load(root, environ={})).install_project  # not installed there
 

@@ -319,6 +319,10 @@ def editable_install(project: Path, target: str) -> EditableInstall:
         for name in sorted(quoted)
         if (project / root / p / name).is_file()
     ]
+    # A relative path the metadata names (sherlock's Poetry ``readme = "docs/pyproject/README.md"``):
+    # the build backend reads it while it makes the editable install.
+    named = re.findall(r"""["']((?:[\w.-]+/)+[\w.-]+\.(?:md|rst|txt|toml|cfg|json|py|in))["']""", text)
+    files += [path for path in named if ".." not in path.split("/") and (project / path).is_file()]
     stubs = [str(PurePosixPath(target, root, m)) for m in modules]
     return EditableInstall(project_dir=target, files=tuple(dict.fromkeys(files)), stubs=tuple(stubs))
 
