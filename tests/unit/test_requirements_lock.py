@@ -309,3 +309,7 @@ def test_locks_resolved_for_another_python_are_not_current(tmp_path: Path) -> No
     assert not phase1._locks_current(tmp_path, "requirements", "3.12")
     (req / "base.txt").write_text("six==1.17.0\n")  # a person's own lock: never taken for current
     assert not phase1._locks_current(tmp_path, "requirements", "3.11")
+    # a lock written before the Python was recorded stays current (re-locking would move its pins)
+    old = "requirements/*.in, one resolution by uv"
+    write_generated(tmp_path, "requirements/base.txt", "six==1.17.0\n", source=old, force=True)
+    assert phase1._locks_current(tmp_path, "requirements", "3.12")

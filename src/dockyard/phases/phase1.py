@@ -78,9 +78,12 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
     return RequirementsStep(inputs, locks, (*findings, *(str(f) for f in locked.findings)))
 
 
+_RESOLVED_FOR = "one resolution by uv for Python "
+
+
 def _lock_source(req_dir: str, python_version: str) -> str:
     """The locks' generated-by source, which names the Python they were resolved for."""
-    return f"{req_dir}/*.in, one resolution by uv for Python {python_version}"
+    return f"{req_dir}/*.in, {_RESOLVED_FOR}{python_version}"
 
 
 def _locks_current(project: Path, req_dir: str, python_version: str) -> bool:
@@ -95,8 +98,10 @@ def _locks_current(project: Path, req_dir: str, python_version: str) -> bool:
         if not (lock.is_file() and writer.is_generated(lock)):
             return False
         with lock.open(encoding="utf-8", errors="replace") as handle:
-            if wanted not in handle.readline():
-                return False
+            first = handle.readline()
+        # a lock from before the Python was recorded stays current: re-locking it would move pins
+        if _RESOLVED_FOR in first and wanted not in first:
+            return False
     return True
 
 
