@@ -168,6 +168,21 @@ def test_existing_locks_seed_the_resolution(tmp_path: Path, fake_uv: FakeUv) -> 
     ]
 
 
+def test_what_the_base_image_has_is_preferred_where_no_lock_says(tmp_path: Path, fake_uv: FakeUv) -> None:
+    (tmp_path / "deps").mkdir()
+    (tmp_path / "deps" / "base.txt").write_text("fastapi==0.1 \\\n    --hash=sha256:x\n")
+    for name, text in INPUTS.items():
+        (tmp_path / "deps" / name).write_text(text)
+    preferred = {"fastapi": "0.2", "typing-extensions": "4.0", "setuptools": "66.1.1"}
+    locked = lock(tmp_path, python_version="3.11", req_dir="deps", preferred=preferred)
+    # a previous lock wins; the base image's versions seed the rest, as uv's output file
+    assert fake_uv.seen["resolution.txt"] == (
+        "fastapi==0.1 \\\n    --hash=sha256:x\ntyping-extensions==4.0\nsetuptools==66.1.1\n"
+    )
+    kept = [f.package for f in locked.findings if f.code == "kept-preinstalled"]
+    assert kept == ["typing-extensions"]  # resolved at the preferred version; setuptools was not needed
+
+
 def test_unhashable_lines_are_set_aside_as_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     extra = (
         "-e ./libs/foo\n    # via -r {stage}/base.in\nfoo-dep==2.0 \\\n    --hash=sha256:d\n    # via foo\n"

@@ -95,6 +95,23 @@ def test_dockerfile_installs_are_followed_to_the_context() -> None:
         ("project", "services/api", 8),
         ("package", "pip", 9),
         ("package", "setuptools", 9),
+        ("project", ".", 11),  # `cd /code` first: the context copied there
+    ]
+
+
+def test_installs_keep_the_extras_asked_for() -> None:
+    text = (
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n"
+        "RUN pip install '.[Server, tui]' && pip install -e ./[dev]\n"
+        "RUN poetry install -E docs --extras 'pdf,html'\n"
+        "FROM python:3.11-slim AS uv\nWORKDIR /w\nCOPY lib/ lib/\nRUN cd lib && uv sync --all-extras\n"
+        "FROM python:3.11-slim AS legacy\nWORKDIR /opt\nCOPY tool/ tool/\nRUN python tool/setup.py install\n"
+    )
+    found = [(i.kind, i.path, i.extras, i.all_extras) for i in installs(parse_text(text))]
+    assert found == [
+        ("project", ".", ("server", "tui", "dev", "docs", "pdf", "html"), False),
+        ("project", "lib", (), True),
+        ("project", "tool", (), False),
     ]
 
 

@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard import contract, dockerignore, layout, process, requirements
+from packaging.requirements import InvalidRequirement, Requirement
+
+from dockyard import contract, dockerignore, layout, preinstalled, process, requirements
 from dockyard import dockerfile as dockerfile_mod
 from dockyard.atomic import atomic_write_bytes, atomic_write_text
 from dockyard.bench import report as bench_report
@@ -27,6 +29,7 @@ from dockyard.phases.benchmark import run_benchmark
 from dockyard.phases.report import Finding, Level, Progress, Status, StepReport, no_progress, phase_report
 from dockyard.render import writer
 from dockyard.render.writer import GeneratedFile, WritePlan
+from dockyard.requirements import dockerfile_installs
 
 GROUPS = layout.REQUIREMENT_GROUPS
 
@@ -68,7 +71,11 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
     if not inputs.writes_anything and _locks_current(project, req_dir, settings.python_version):
         return RequirementsStep(inputs, None, (*findings, "locks are up to date with their inputs"))
     locked = requirements.lock(
-        project, python_version=settings.python_version, req_dir=req_dir, analysis=analysis
+        project,
+        python_version=settings.python_version,
+        req_dir=req_dir,
+        analysis=analysis,
+        preferred=_preinstalled(settings),
     )
     lock_files: dict[Path | str, GeneratedFile] = {
         f"{req_dir}/{name}": GeneratedFile(text, source=_lock_source(req_dir, settings.python_version))
@@ -76,6 +83,44 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
     }
     locks = writer.plan_writes(project, lock_files, force=force, state_dir=settings.state_dir)
     return RequirementsStep(inputs, locks, (*findings, *(str(f) for f in locked.findings)))
+
+
+def _preinstalled(settings: Settings) -> dict[str, str]:
+    """What the original's base image already has and its pip leaves as it is (see :mod:`preinstalled`),
+    less what the original Dockerfile installs by name (``pip install --upgrade pip setuptools``)."""
+    path = contract.locate(settings.project, settings.dockerfile)
+    if path is None:
+        return {}
+    image = contract.base_image_for(settings.project, dockerfile=settings.dockerfile, target=settings.target)
+    if image is None:
+        return {}
+    found = preinstalled.distributions(
+        process.tool_path(settings.docker or "docker"), image, settings.state_path
+    )
+    if not found:
+        return {}
+    upgraded = _upgraded(path)
+    return {name: version for name, version in found.items() if name not in upgraded}
+
+
+def _upgraded(path: Path) -> set[str]:
+    """The distributions the Dockerfile installs by name with ``--upgrade`` (or ``-U``, or a version)."""
+    try:
+        found = dockerfile_installs.installs(dockerfile_mod.parse_file(path))
+    except InputError:
+        return set()
+    names = set()
+    for install in found:
+        if install.kind != "package":
+            continue
+        try:
+            req = Requirement(install.path)
+        except InvalidRequirement:
+            continue
+        words = install.command.split()
+        if req.specifier or "-U" in words or "--upgrade" in words:
+            names.add(requirements.normalize(req.name))
+    return names
 
 
 _RESOLVED_FOR = "one resolution by uv for Python "

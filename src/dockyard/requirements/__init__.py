@@ -132,9 +132,11 @@ def lock(
     analysis: Analysis | None = None,
     inputs: Mapping[str, str] | None = None,
     python_platform: str | None = "linux",
+    preferred: Mapping[str, str] | None = None,
 ) -> Locked:
     """Lock the four sets in one resolution; with ``analysis``, under the project's own lock, with
-    index credentials kept out of the files, and a failure pointed at the lines that declare."""
+    index credentials kept out of the files, and a failure pointed at the lines that declare.
+    ``preferred`` versions (what the base image already has) are taken where they satisfy."""
     if analysis is None:
         return lock_sets(
             project,
@@ -142,6 +144,7 @@ def lock(
             req_dir=req_dir,
             inputs=inputs,
             python_platform=python_platform,
+            preferred=preferred,
         )
     declared = analysis.declared
     origins: dict[str, list[str]] = {}
@@ -164,4 +167,5 @@ def lock(
         private_options=analysis.plan.private,
         origins={name: tuple(where) for name, where in origins.items()},
         findings_before=tuple(str(f) for f in analysis.findings if f.level != "info"),
+        preferred=preferred,
     )

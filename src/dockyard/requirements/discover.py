@@ -6,7 +6,9 @@ what its original Dockerfile installs (followed to the files it reads, wherever 
 from __future__ import annotations
 
 import posixpath
+import re
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +114,52 @@ def _read_dir(
     return found
 
 
+@dataclass
+class _ExtrasAsked:
+    """The extras of each project directory that the original installs (``pip install '.[server]'``,
+    ``-e .[x]`` in a requirements file, ``poetry install -E x``). An extra it does not ask for is not
+    installed by it, so it stays out of the runtime layers (its test and dev extras still reach those)."""
+
+    by_dir: dict[str, set[str]] = field(default_factory=dict)
+    every: set[str] = field(default_factory=set)  # directories installed with --all-extras
+    how: dict[str, str] = field(default_factory=dict)  # the first install of each, as said in a finding
+
+    def add(self, folder: str, install: Install) -> None:
+        self.by_dir.setdefault(folder, set()).update(install.extras)
+        if install.all_extras:
+            self.every.add(folder)
+        self.how.setdefault(folder, f"`{install.command}`, {DOCKERFILE}:{install.line}")
+
+    def add_line(self, folder: str, entry: Entry) -> None:
+        match = re.search(r"\[([^\]]*)\]", entry.text.split(";", 1)[0])
+        names = {normalize(n) for n in match.group(1).split(",") if n.strip()} if match else set()
+        self.by_dir.setdefault(folder, set()).update(names)
+        self.how.setdefault(folder, f"`{entry.text}`, {entry.origin}")
+
+    def keep(self, folder: str, entries: Sequence[Entry], findings: list[Finding]) -> list[Entry]:
+        if folder not in self.by_dir or folder in self.every:
+            return list(entries)  # not installed by the original, or with every extra: all are declared
+        wanted = self.by_dir[folder]
+        left: dict[str, list[str]] = {}
+        kept = []
+        for entry in entries:
+            if entry.extra is not None and entry.extra not in wanted and entry.hint is None:
+                left.setdefault(entry.extra, []).append(entry.name or entry.text)
+                continue
+            kept.append(entry)
+        for name, packages in sorted(left.items()):
+            findings.append(
+                Finding(
+                    level="info",
+                    code="extra-not-installed",
+                    message=f"extra {name!r} ({', '.join(sorted(set(packages)))}) is not installed by the "
+                    f"original ({self.how[folder]}): left out; ask for it there (`pip install '.[{name}]'`) "
+                    "to keep it",
+                )
+            )
+        return kept
+
+
 def _dockerfile_installs(root: Path, findings: list[Finding]) -> tuple[Install, ...]:
     path = root / DOCKERFILE
     if not path.is_file():
@@ -203,6 +251,7 @@ def discover(
         looked.append(f"{DOCKERFILE} (its install commands)")
     extra: list[Path] = []
     project_dirs = ["."]
+    asked = _ExtrasAsked()
     for install in dockerfile_found:
         target = root / install.path
         if install.kind == "requirements":
@@ -219,12 +268,14 @@ def discover(
                 )
         elif install.kind == "project" and target.is_dir():
             project_dirs.append(posixpath.normpath(install.path))
+            asked.add(posixpath.normpath(install.path), install)
     collected, files = read_requirements(root, extra)
     findings += collected.findings
     entries: list[Entry] = []
     for entry in collected.entries:
         own = _is_project_dir(root, entry.text) if entry.kind in ("editable", "local") else None
         if own is not None and own in project_dirs:
+            asked.add_line(own, entry)
             findings.append(
                 Finding(
                     level="info",
@@ -242,7 +293,7 @@ def discover(
     lock: ProjectLock | None = None
     for folder in dict.fromkeys(project_dirs):
         read = _read_dir(root, folder, metadata, looked, python_version)
-        entries += read.entries
+        entries += asked.keep(folder, read.entries, findings)
         options += read.options
         findings += read.findings
         files += read.files

@@ -10,10 +10,11 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from dockyard.dockerfile import Dockerfile, Stage
+from dockyard.requirements.model import normalize
 
 InstallKind = Literal["requirements", "project", "package"]
 
@@ -30,6 +31,16 @@ class Install:
     path: str  # context-relative, posix, "." for the context root
     line: int  # the RUN's line in the Dockerfile
     command: str
+    extras: tuple[str, ...] = ()  # of a project: the extras asked for (`pip install '.[server]'`, `-E x`)
+    all_extras: bool = False  # `--all-extras`
+
+
+@dataclass(frozen=True)
+class _Read:
+    kind: InstallKind
+    target: str
+    extras: tuple[str, ...] = ()
+    all_extras: bool = False
 
 
 _VALUE_FLAGS = frozenset(
@@ -78,38 +89,70 @@ def _pip_args(words: list[str]) -> list[str] | None:
     return None
 
 
-def _reads(words: list[str]) -> list[tuple[InstallKind, str]]:
-    found: list[tuple[InstallKind, str]] = []
+def _reads(words: list[str]) -> list[_Read]:
+    found: list[_Read] = []
     args = _pip_args(words)
     if args is not None:
         index = 0
         while index < len(args):
             arg = args[index]
             if arg in ("-r", "--requirement", "-c", "--constraint") and index + 1 < len(args):
-                found.append(("requirements", args[index + 1]))
+                found.append(_Read("requirements", args[index + 1]))
                 index += 2
                 continue
             if arg.startswith(("--requirement=", "--constraint=")):
-                found.append(("requirements", arg.split("=", 1)[1]))
+                found.append(_Read("requirements", arg.split("=", 1)[1]))
             elif arg.startswith("-r") and len(arg) > 2:
-                found.append(("requirements", arg[2:]))
+                found.append(_Read("requirements", arg[2:]))
             elif arg in ("-e", "--editable") and index + 1 < len(args):
-                if _is_path(args[index + 1]):
-                    found.append(("project", args[index + 1]))
+                path, extras = _with_extras(args[index + 1])
+                if _is_path(path):
+                    found.append(_Read("project", path, extras))
                 index += 2
                 continue
             elif arg in _VALUE_FLAGS:
                 index += 2
                 continue
             elif not arg.startswith("-"):
-                found.append(("project" if _is_path(arg) else "package", arg))
+                path, extras = _with_extras(arg)
+                found.append(_Read("project", path, extras) if _is_path(path) else _Read("package", arg))
             index += 1
         return found
     names = [posixpath.basename(w) for w in words]
+    if "setup.py" in names and {"install", "develop"} & set(names[names.index("setup.py") + 1 :]):
+        return [_Read("project", posixpath.dirname(words[names.index("setup.py")]) or ".")]
     for index, name in enumerate(names[:-1]):
         if (name, names[index + 1]) in _PROJECT_TOOLS:
-            return [("project", ".")]
+            extras, all_extras = _tool_extras(words[index + 2 :])
+            return [_Read("project", ".", extras, all_extras)]
     return found
+
+
+def _with_extras(arg: str) -> tuple[str, tuple[str, ...]]:
+    """``.[dev, server]`` -> (".", ("dev", "server")); a plain path has no extras."""
+    match = re.fullmatch(r"(.*?)\[([^\]]*)\]", arg)
+    if match is None:
+        return arg, ()
+    names = tuple(normalize(n.strip()) for n in match.group(2).split(",") if n.strip())
+    return match.group(1) or ".", names
+
+
+def _tool_extras(args: list[str]) -> tuple[tuple[str, ...], bool]:
+    """The extras of ``poetry install -E a --extras "b c"`` or ``uv sync --extra a``; ``--all-extras``."""
+    extras: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--all-extras":
+            return (), True
+        if arg in ("-E", "--extras", "--extra") and index + 1 < len(args):
+            extras += args[index + 1].replace(",", " ").split()
+            index += 2
+            continue
+        if arg.startswith(("--extras=", "--extra=")):
+            extras += arg.split("=", 1)[1].replace(",", " ").split()
+        index += 1
+    return tuple(normalize(e) for e in extras), False
 
 
 def _is_path(arg: str) -> bool:
@@ -151,15 +194,31 @@ def _stage_installs(stage: Stage) -> list[Install]:
                     copied[dest] = clean
         elif ins.keyword == "RUN" and ins.line in runs:
             run = runs[ins.line]
+            here = cwd  # `cd DIR && pip install .` installs DIR for the rest of that RUN
             for words in _words(run.script):
-                for kind, target in _reads(words):
-                    if kind == "package":
-                        found.append(Install(kind=kind, path=target, line=ins.line, command=" ".join(words)))
+                command = " ".join(words)
+                if words[0] == "cd" and len(words) == 2:
+                    here = posixpath.normpath(posixpath.join(here, words[1]))
+                    continue
+                for read in _reads(words):
+                    if read.kind == "package":
+                        found.append(
+                            Install(kind="package", path=read.target, line=ins.line, command=command)
+                        )
                         continue
-                    image = posixpath.normpath(posixpath.join(cwd, target))
+                    image = posixpath.normpath(posixpath.join(here, read.target))
                     context = _context_of(image, copied)
                     if context is not None:
-                        found.append(Install(kind=kind, path=context, line=ins.line, command=" ".join(words)))
+                        found.append(
+                            Install(
+                                kind=read.kind,
+                                path=context,
+                                line=ins.line,
+                                command=command,
+                                extras=read.extras,
+                                all_extras=read.all_extras,
+                            )
+                        )
     return found
 
 
@@ -168,5 +227,11 @@ def installs(dockerfile: Dockerfile) -> tuple[Install, ...]:
     seen: dict[tuple[str, str], Install] = {}
     for stage in dockerfile.stages:
         for install in _stage_installs(stage):
-            seen.setdefault((install.kind, install.path), install)
+            first = seen.setdefault((install.kind, install.path), install)
+            if first is not install and install.kind == "project":  # the extras of every install of it
+                seen[(install.kind, install.path)] = replace(
+                    first,
+                    extras=tuple(dict.fromkeys(first.extras + install.extras)),
+                    all_extras=first.all_extras or install.all_extras,
+                )
     return tuple(seen.values())

@@ -204,12 +204,15 @@ def lock_sets(
     private_options: tuple[str, ...] = (),
     origins: Mapping[str, tuple[str, ...]] | None = None,
     findings_before: tuple[str, ...] = (),
+    preferred: Mapping[str, str] | None = None,
 ) -> Locked:
     """Lock the four sets of ``project`` in one resolution; returns the layer texts, writes nothing.
 
     ``inputs`` maps ``<group>.in`` to its text (default: the files in ``req_dir``); ``direct`` maps each
     direct dependency to its group; ``constraints`` holds the pins of the project's own lock;
-    ``private_options`` are index options that must not reach a generated file (credentials).
+    ``private_options`` are index options that must not reach a generated file (credentials);
+    ``preferred`` versions seed the resolution like the previous locks do (uv keeps a version from its
+    output file when it still satisfies): what the base image already has, as pip would leave it.
     """
     if not re.fullmatch(r"\d+\.\d+(\.\d+)?", python_version):
         raise ConfigError(f"python version {python_version!r} is not X.Y", hint="for example 3.11")
@@ -223,11 +226,13 @@ def lock_sets(
     files: dict[str, str] = {}
     unhashed: dict[str, tuple[str, ...]] = {}
     staged_texts, options = staged_inputs(texts, constraints=constraints, private_options=private_options)
+    locked_before = pins("".join(p.read_text(encoding="utf-8") for p in _previous(target)))
+    fresh = {name: version for name, version in (preferred or {}).items() if name not in locked_before}
     try:
         for name, text in staged_texts.items():
             (stage / name).write_text(text, encoding="utf-8")
-        previous = [target / lock_name(g) for g in GROUPS if (target / lock_name(g)).is_file()]
-        seed = "".join(p.read_text(encoding="utf-8") for p in previous)
+        seed = "".join(p.read_text(encoding="utf-8") for p in _previous(target))
+        seed += "".join(f"{name}=={version}\n" for name, version in fresh.items())
         if seed:
             (stage / COMPILED).write_text(seed, encoding="utf-8")
         argv = resolve_command(
@@ -279,9 +284,25 @@ def lock_sets(
         for group, lines in unhashed.items()
         for line in lines
     )
+    resolved = pins("".join(files.values()))
+    findings += tuple(
+        Finding(
+            level="info",
+            code="kept-preinstalled",
+            package=name,
+            message=f"{name}=={version}: the version the original's base image already has, kept as its "
+            "pip keeps a requirement that is already satisfied",
+        )
+        for name, version in sorted(fresh.items())
+        if resolved.get(name) == version
+    )
     return Locked(
         files=types.MappingProxyType(files), unhashed=types.MappingProxyType(unhashed), findings=findings
     )
+
+
+def _previous(target: Path) -> list[Path]:
+    return [target / lock_name(g) for g in GROUPS if (target / lock_name(g)).is_file()]
 
 
 def _check_consistent(files: Mapping[str, str]) -> None:

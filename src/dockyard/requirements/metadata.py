@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.parser import HeaderParser
 from pathlib import Path
 
@@ -114,11 +114,10 @@ def entries_from_metadata(
         origin = Origin(path=declared_in, line=line)
         entry_source = f"{source} extra {extra.group(1)}" if extra else source
         entry_hint = hint_for(extra.group(1)) if extra else hint
-        entries.append(
-            entry_from_pep508(
-                f"{body} ; {rest}" if rest else body, origin=origin, source=entry_source, hint=entry_hint
-            )
+        entry = entry_from_pep508(
+            f"{body} ; {rest}" if rest else body, origin=origin, source=entry_source, hint=entry_hint
         )
+        entries.append(replace(entry, extra=normalize(extra.group(1))) if extra else entry)
     return Metadata(
         name=normalize(name) if name else None,
         requires_python=headers.get("Requires-Python"),

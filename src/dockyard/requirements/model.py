@@ -59,6 +59,7 @@ class Entry:
     source: str  # the top-level source it was reached from: a requirements file or a pyproject table
     hint: Group | None = None  # the group the source's name suggests (requirements-dev.txt -> dev)
     note: str = ""  # what was changed on reading (an editable VCS line is read non-editable)
+    extra: str | None = None  # the project's own extra it belongs to: installed only when asked for
 
     @property
     def key(self) -> str:

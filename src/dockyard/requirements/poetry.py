@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from dockyard.errors import InputError
@@ -129,7 +130,7 @@ def read_poetry(
             text, note = _requirement(name, spec)
             line = locator.key_line(name, start)
             origin = Origin(path=path, line=line)
-            own_source, own_hint = source, hint
+            own_source, own_hint, own_extra = source, hint, None
             if main and isinstance(spec, dict) and spec.get("optional"):
                 extra = extras.get(normalize(name))
                 if extra is None:
@@ -144,13 +145,15 @@ def read_poetry(
                     )
                     continue
                 own_source, own_hint = f"{path} [tool.poetry.extras] {extra}", hint_for(extra)
+                own_extra = normalize(extra)
             if note:
                 findings.append(
                     Finding(
                         level="info", code="poetry-form", package=normalize(name), origin=origin, message=note
                     )
                 )
-            entries.append(entry_from_pep508(text, origin=origin, source=own_source, hint=own_hint))
+            entry = entry_from_pep508(text, origin=origin, source=own_source, hint=own_hint)
+            entries.append(replace(entry, extra=own_extra))
 
     if "dependencies" in poetry:
         if pep621_main:

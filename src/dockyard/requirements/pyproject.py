@@ -11,7 +11,7 @@ below its table's header: good enough to point a person at it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,15 @@ def read_pyproject(root: Path, shown: str = PYPROJECT) -> PyprojectRead:
     entries: list[Entry] = []
     findings: list[Finding] = []
 
-    def add(items: list[str], *, source: str, hint: Group | None, start: int, pdm: bool = False) -> None:
+    def add(
+        items: list[str],
+        *,
+        source: str,
+        hint: Group | None,
+        start: int,
+        pdm: bool = False,
+        extra: str | None = None,
+    ) -> None:
         for item in items:
             line = where.line_of(item, start)
             origin = Origin(path=shown, line=line)
@@ -128,7 +136,8 @@ def read_pyproject(root: Path, shown: str = PYPROJECT) -> PyprojectRead:
                     )
                 )
                 continue
-            entries.append(entry_from_pep508(item, origin=origin, source=source, hint=hint))
+            entry = entry_from_pep508(item, origin=origin, source=source, hint=hint)
+            entries.append(replace(entry, extra=extra))
 
     deps_at = where.section("project")
     add(
@@ -148,6 +157,7 @@ def read_pyproject(root: Path, shown: str = PYPROJECT) -> PyprojectRead:
             source=f"{shown} [project.optional-dependencies] {extra}",
             hint=hint_for(extra),
             start=extras_at,
+            extra=normalize(extra),
         )
     if "dependency-groups" in data:
         groups_at = where.section("dependency-groups")
