@@ -20,6 +20,9 @@ from dockyard.errors import DockyardError
 from dockyard.requirements.model import normalize
 
 CACHE_FILE = "base-distributions.json"
+#: What ensurepip and the official images install into every Python: a lock without any of them has
+#: nothing to share with a base image built the usual way, so the image need not be asked.
+SEEDED = frozenset({"pip", "setuptools", "wheel"})
 SCHEMA = 1
 _LIST = (
     "import importlib.metadata as m, json; "

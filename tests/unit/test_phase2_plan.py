@@ -375,3 +375,28 @@ def test_directories_the_code_makes_are_writable_under_a_root_original(tmp_path:
     )
     as_user = contract.read(tmp_path / "Dockerfile")
     assert plan.writable_dirs(as_user, made_by_code=made, workdir="/") == ()
+
+
+def test_the_venv_leaves_to_the_slim_base_what_it_has_at_the_locked_version(tmp_path: Path) -> None:
+    import json
+
+    from dockyard import preinstalled
+    from dockyard.phases.phase2_plan import shared_with_base
+
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text(
+        "pip==23.0.1 \\\n    --hash=sha256:a\nsetuptools==80.0 \\\n    --hash=sha256:b\nflask==3.0 \\\n"
+        "    --hash=sha256:c\n"
+    )
+    s = config.load(tmp_path, environ={})
+    cache = {
+        "schema": preinstalled.SCHEMA,
+        "images": {s.base_image: {"pip": "23.0.1", "setuptools": "66.1.1"}},
+    }
+    s.state_path.mkdir(parents=True, exist_ok=True)
+    (s.state_path / preinstalled.CACHE_FILE).write_text(json.dumps(cache))
+    notes: list[str] = []
+    locks = ("requirements/base.txt",)
+    assert shared_with_base(s, locks, kind="slim", docker=None, notes=notes) == ("pip",)
+    assert notes and notes[0].startswith("pip: ")
+    assert shared_with_base(s, locks, kind="stripped", docker=None, notes=[]) == ()  # it drops pip

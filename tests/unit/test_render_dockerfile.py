@@ -81,3 +81,21 @@ def test_without_an_ml_lock_there_is_no_ml_stage() -> None:
     text = render(DockerfilePlan(**{**PLAN.__dict__, "runtime_locks": ("requirements/base.txt",)}))
     assert parse_text(text).stage("ml") is None
     assert "/opt/ml" not in text and "dockyard-ml.pth" not in text
+
+
+def test_distributions_the_base_has_are_left_to_it() -> None:
+    import dataclasses
+
+    assert "include-system-site-packages" not in render(PLAN)
+    text = render(dataclasses.replace(PLAN, shared_with_base=("pip", "setuptools")))
+    builder = parse_text(text).stage("builder")
+    assert builder is not None
+    script = builder.runs[-1].script
+    assert 'uv pip uninstall --python "$VIRTUAL_ENV/bin/python" pip setuptools' in script
+    assert "include-system-site-packages = true" in script
+    # after the base lock's install, before anything the runtime stage copies
+    assert (
+        text.index("requirements/base.txt")
+        < text.index("uv pip uninstall")
+        < text.index("FROM base AS runtime")
+    )

@@ -16,6 +16,7 @@ from dockyard import (
     contract,
     digests,
     history,
+    preinstalled,
     runtime_base,
     shared_libraries,
     start_command,
@@ -25,7 +26,8 @@ from dockyard.config import Settings
 from dockyard.errors import InputError
 from dockyard.phases import phase2_layout
 from dockyard.phases.phase2_layout import FALLBACK_RANK, NOT_RUNTIME, runtime_paths
-from dockyard.render.dockerfile import UID, DockerfilePlan
+from dockyard.render.dockerfile import UID, DockerfilePlan, is_ml_lock
+from dockyard.requirements.lock import pins as lock_pins
 from dockyard.wheelhouse import vcs
 
 #: Only when there is no original Dockerfile to read.
@@ -347,6 +349,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
     kind, base_env, original_check = runtime_plan(
         settings, current, command, from_original=from_original, docker=docker, notes=notes
     )
+    shared = shared_with_base(settings, runtime_locks, kind=kind, docker=docker, notes=notes)
     return DockerfilePlan(
         base_image=digests.pinned(settings.base_image, pins),
         builder_image=digests.pinned(builder_image, pins) if builder_image else None,
@@ -398,7 +401,34 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         group_name=group_name,
         runtime_base=kind,
         base_env=base_env,
+        shared_with_base=shared,
     )
+
+
+def shared_with_base(
+    settings: Settings, runtime_locks: Sequence[str], *, kind: str, docker: str | None, notes: list[str]
+) -> tuple[str, ...]:
+    """The venv's locked distributions the slim base image already has at the very same version (pip,
+    setuptools and wheel: declared by the project, kept at the base's version by phase 1, see
+    :mod:`dockyard.preinstalled`). The venv sees the base's copies instead of holding a second one, as
+    the original's ``pip install`` did. Not with a stripped or distroless runtime, which drop them, nor
+    with pip as the installer (the venv's own pip)."""
+    if kind != "slim" or settings.installer != "uv":
+        return ()
+    venv_locks = [lock for lock in runtime_locks if not is_ml_lock(lock)]
+    pinned: dict[str, str] = {}
+    for lock in venv_locks:
+        pinned.update(lock_pins((settings.project / lock).read_text(encoding="utf-8")))
+    if not preinstalled.SEEDED & pinned.keys():
+        return ()  # nothing a python image installs itself: no need to ask the image
+    has = preinstalled.distributions(docker, settings.base_image, settings.state_path) or {}
+    same = tuple(sorted(name for name, version in has.items() if pinned.get(name) == version))
+    if same:
+        notes.append(
+            f"{', '.join(same)}: {settings.base_image} has the locked versions; the venv uses those "
+            "(include-system-site-packages) instead of a second copy"
+        )
+    return same
 
 
 def runtime_plan(

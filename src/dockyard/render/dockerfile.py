@@ -126,6 +126,9 @@ class DockerfilePlan:
     #: The cache key of a shared-library probe phase 2 still has to run (the original ran on a full
     #: image, so the runtime may lack libraries the environment links against); None: nothing to do.
     library_probe: str | None = None
+    #: Locked venv distributions the slim base image has at the same version (pip, setuptools): left
+    #: to the base's site-packages, which the venv then sees (phase2_plan.shared_with_base).
+    shared_with_base: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
 
