@@ -237,6 +237,7 @@ def test_build_steps_run_in_exec_form_on_distroless_or_refuse_it(tmp_path: Path)
     p = plan.plan_dockerfile(settings(locked(tmp_path, django), "distroless"))
     assert p.build_steps == ("python manage.py collectstatic --noinput",)
     assert 'RUN ["python", "manage.py", "collectstatic", "--noinput"]' in runtime_stage(render(p))
+    assert any("collectstatic --noinput` is carried over and runs again" in n for n in p.notes)
     shelled = django.replace("RUN python manage.py", "RUN DEBUG=0 python manage.py")
     s = settings(locked(tmp_path, shelled), "distroless")
     with pytest.raises(ConfigError, match="this build step needs /bin/sh"):

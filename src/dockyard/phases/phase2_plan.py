@@ -276,6 +276,11 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
             src, pkgs, _ = phase2_layout.packages(project)
             skip = (src,) if src else pkgs
             notes.append(f"the project is built as a wheel on every code change: {reason}")
+    for step in current.build_steps if current is not None else ():
+        notes.append(
+            f"the original's build step `{step}` is carried over and runs again after every code change "
+            "(it reads the code): a code-change rebuild costs that step on top of copying the source"
+        )
     local = tuple(line for lock in runtime_locks for line in local_lines((project / lock).read_text()))
     from_git = vcs.find(project, runtime_locks)
     if from_git:
