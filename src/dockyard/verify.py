@@ -213,6 +213,9 @@ class Installed:
     versions: Mapping[str, str]  # normalized name -> version, outside the system's own site
     #: normalized name -> the names its Requires-Dist lines name (extras' too), for those that list them
     requires: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    #: normalized name -> version in the system's own site: importable, not counted as the image's
+    #: (Debian's python3-pip), except for a locked one the venv leaves to the base (include-system-site)
+    system: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def parse_installed(text: str) -> Installed:
@@ -221,14 +224,20 @@ def parse_installed(text: str) -> Installed:
     data = json.loads(line)
     versions: dict[str, str] = {}
     requires: dict[str, tuple[str, ...]] = {}
+    system: dict[str, str] = {}
     for name, version, where, *rest in data["distributions"]:
         if str(where).startswith(SYSTEM_SITE):
+            system.setdefault(normalize(name), version)
             continue
         versions[normalize(name)] = version
         if rest:
             requires[normalize(name)] = required_names(rest[0])
     return Installed(
-        python=data["python"], executable=data["executable"], versions=versions, requires=requires
+        python=data["python"],
+        executable=data["executable"],
+        versions=versions,
+        requires=requires,
+        system=system,
     )
 
 
@@ -274,7 +283,9 @@ def distributions_check(
     notes: list[str] = []
     have = generated.versions
     for name, version in sorted(runtime_locks.items()):
-        if name not in have:
+        if name not in have and generated.system.get(name) == version:
+            notes.append(f"{name}=={version}: the base image's own copy, which the venv sees")
+        elif name not in have:
             differences.append(f"{name}=={version} (locked) is not installed")
         elif have[name] != version and not version.startswith("@"):  # "@url": a direct reference
             differences.append(f"{name} is {have[name]}, locked {version}")
@@ -298,8 +309,9 @@ def distributions_check(
                 differences.append(f"{name}=={version} is in the original, not in the generated image")
             elif name in runtime_locks and version != runtime_locks[name]:
                 notes.append(f"{name}: the original has {version}, the lock {runtime_locks[name]}")
+    seen = {**generated.system, **have}
     locked = sum(
-        1 for name, v in runtime_locks.items() if have.get(name) == v or (v[:1] == "@" and name in have)
+        1 for name, v in runtime_locks.items() if seen.get(name) == v or (v[:1] == "@" and name in have)
     )
     return Check(
         name="python distributions",

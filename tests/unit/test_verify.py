@@ -134,6 +134,20 @@ def test_distributions_at_the_lock_and_no_dev_packages() -> None:
     )
 
 
+def test_a_locked_distribution_the_venv_leaves_to_the_base_counts_at_its_version() -> None:
+    shared = verify.Installed(
+        python="3.11.2",
+        executable="/opt/venv/bin/python",
+        versions={"flask": "3.0.0"},
+        system={"setuptools": "66.1.1", "pip": "23.0.1"},
+    )
+    runtime = {"flask": "3.0.0", "setuptools": "66.1.1", "pip": "24.0"}
+    check = verify.distributions_check(None, shared, runtime_locks=runtime, dev_locks={})
+    assert check.differences == ("pip==24.0 (locked) is not installed",)  # the base's pip is another
+    assert check.notes == ("setuptools==66.1.1: the base image's own copy, which the venv sees",)
+    assert check.generated.endswith("2/3 at the lock")
+
+
 def test_the_project_itself_and_direct_references() -> None:
     original = installed(svc="0.1.0", requests="2.32.0")
     check = verify.distributions_check(
