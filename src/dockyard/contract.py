@@ -104,6 +104,45 @@ class Contract:
 # --- finding the Dockerfile and the stage -----------------------------------------------------------
 
 
+#: Installers whose ``run`` finds the project's environment. The generated image has the venv on PATH
+#: and not the installer (verify lists it as dropped), so ``poetry run uvicorn ...`` runs as ``uvicorn ...``.
+RUNNERS = frozenset({"poetry", "pipenv", "pdm", "uv"})
+_SHELL_RUNNER = re.compile(r"(exec\s+)?(poetry|pipenv|pdm|uv)\s+run\s+(--\s+)?(?=[^-\s])")
+
+
+def unwrap_runner(argv: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+    """``argv`` without a leading ``poetry run`` (``pipenv run``, ``pdm run``, ``uv run``), and the
+    runner taken off; with options after ``run`` it is left as it is (they may choose an environment)."""
+    words = tuple(argv)
+    if len(words) >= 2 and PurePosixPath(words[0]).name in RUNNERS and words[1] == "run":
+        rest = words[2:]
+        if rest[:1] == ("--",):
+            rest = rest[1:]
+        elif rest and rest[0].startswith("-"):
+            return words, None
+        return rest, f"{PurePosixPath(words[0]).name} run"
+    if len(words) == 3 and PurePosixPath(words[0]).name in ("sh", "bash") and words[1] == "-c":
+        match = _SHELL_RUNNER.match(words[2])
+        if match:
+            text = (match.group(1) or "") + words[2][match.end() :]
+            return (words[0], words[1], text), f"{match.group(2)} run"
+    return words, None
+
+
+def without_runner(
+    entrypoint: tuple[str, ...] | None, cmd: tuple[str, ...] | None
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str | None]:
+    """ENTRYPOINT and CMD with the runner taken off the one that starts the command (an ENTRYPOINT
+    that was only ``poetry run`` goes, and CMD runs alone), and the runner, or None."""
+    if entrypoint:
+        stripped, runner = unwrap_runner(entrypoint)
+        return (stripped or None), cmd, runner
+    if cmd:
+        stripped, runner = unwrap_runner(cmd)
+        return entrypoint, stripped, runner
+    return entrypoint, cmd, None
+
+
 def locate(project: Path, setting: str = "") -> Path | None:
     """The project's Dockerfile: the ``dockerfile`` setting, ``Dockerfile``, or the only other
     candidate at the root (``Dockerfile.*``, ``*.Dockerfile``). None when there is none."""

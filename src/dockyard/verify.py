@@ -17,6 +17,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from dockyard import contract
 from dockyard.engine.image_config import ImageConfig
 from dockyard.requirements.model import normalize
 from dockyard.smoke import SmokeResult
@@ -79,8 +80,13 @@ def command_check(original: ImageConfig, generated: ImageConfig, *, command_set:
     same = (original.entrypoint, original.cmd) == (generated.entrypoint, generated.cmd)
     notes: tuple[str, ...] = ()
     differences: tuple[str, ...] = ()
+    entrypoint, cmd, runner = contract.without_runner(original.entrypoint or None, original.cmd or None)
     if not same and original.argv == generated.argv:
         notes = (f"split differently, the same command: {shlex.join(generated.argv)}",)
+    elif not same and runner and (*(entrypoint or ()), *(cmd or ())) == generated.argv:
+        notes = (
+            f"the same command without `{runner}`: the venv is on PATH, the installer is not in the image",
+        )
     elif not same and command_set:
         notes = ("app_command is set: the generated command is the configured one",)
     elif not same:

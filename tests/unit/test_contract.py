@@ -225,3 +225,27 @@ def test_an_original_that_installs_the_projects_own_release_installs_the_project
     assert phase2_layout.installs_project(tmp_path, contract.read(write(tmp_path, text)))
     other = "FROM python:3.12-slim\nRUN pip3 install requests==2.32.0\n"
     assert not phase2_layout.installs_project(tmp_path, contract.read(write(tmp_path, other)))
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "cmd", "expected"),
+    [
+        (None, ("poetry", "run", "uvicorn", "app:app"), (None, ("uvicorn", "app:app"), "poetry run")),
+        (("pipenv", "run"), ("gunicorn", "app:app"), (None, ("gunicorn", "app:app"), "pipenv run")),
+        (None, ("uv", "run", "--", "svc"), (None, ("svc",), "uv run")),
+        (None, ("uv", "run", "--no-dev", "svc"), (None, ("uv", "run", "--no-dev", "svc"), None)),
+        (
+            ("/bin/sh", "-c", "exec poetry run uvicorn app:app --port $PORT"),
+            None,
+            (("/bin/sh", "-c", "exec uvicorn app:app --port $PORT"), None, "poetry run"),
+        ),
+        (("/usr/local/bin/pdm", "run", "svc"), ("--x",), (("svc",), ("--x",), "pdm run")),
+        (None, ("python", "-m", "svc"), (None, ("python", "-m", "svc"), None)),
+    ],
+)
+def test_an_installer_run_wrapper_comes_off_the_command(
+    entrypoint: tuple[str, ...] | None,
+    cmd: tuple[str, ...] | None,
+    expected: tuple[object, ...],
+) -> None:
+    assert contract.without_runner(entrypoint, cmd) == expected

@@ -400,3 +400,16 @@ def test_the_venv_leaves_to_the_slim_base_what_it_has_at_the_locked_version(tmp_
     assert shared_with_base(s, locks, kind="slim", docker=None, notes=notes) == ("pip",)
     assert notes and notes[0].startswith("pip: ")
     assert shared_with_base(s, locks, kind="stripped", docker=None, notes=[]) == ()  # it drops pip
+
+
+def test_poetry_run_comes_off_the_start_command(tmp_path: Path) -> None:
+    root = locked(
+        tmp_path, 'FROM python:3.11\nWORKDIR /app\nCOPY . .\nCMD ["poetry", "run", "uvicorn", "app:app"]\n'
+    )
+    (root / "app.py").write_text("")
+    s = config.load(root, environ={})
+    assert plan.app_command(s, plan.original(s)) == ("uvicorn", "app:app")
+    p = plan.plan_dockerfile(s)
+    assert (p.entrypoint, p.cmd) == (None, ("uvicorn", "app:app"))
+    assert any("starts through `poetry run`" in note for note in p.notes)
+    assert 'CMD ["uvicorn", "app:app"]' in render(p)

@@ -439,3 +439,12 @@ def test_the_installer_tool_and_what_only_it_needs_are_dropped_not_missing(data_
     )
     bad = verify.distributions_check(plain, generated, runtime_locks=runtime, dev_locks=dev, project="quotes")
     assert "zipp==4.1.2 is in the original, not in the generated image" in bad.differences
+
+
+def test_the_original_started_through_poetry_run_is_the_same_command() -> None:
+    original = image(cmd=("poetry", "run", "uvicorn", "svc.app:app"))
+    generated = image(cmd=("uvicorn", "svc.app:app"))
+    check = verify.command_check(original, generated)
+    assert check.ok and check.notes[0].startswith("the same command without `poetry run`")
+    other = verify.command_check(original, image(cmd=("gunicorn", "svc.app:app")))
+    assert not other.ok

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shlex
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -50,7 +51,8 @@ def app_command(settings: Settings, current: contract.Contract | None) -> tuple[
     if settings.app_command:
         return settings.app_command
     if current is not None and current.command:
-        return current.command
+        entrypoint, cmd, _ = contract.without_runner(current.entrypoint, current.cmd)
+        return (*(entrypoint or ()), *(cmd or ()))
     inferred = start_command.infer(settings.project)
     if inferred is not None:
         return inferred.argv
@@ -355,13 +357,22 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         settings, current, command, from_original=from_original, docker=docker, notes=notes
     )
     shared = shared_with_base(settings, runtime_locks, kind=kind, docker=docker, notes=notes)
+    started: tuple[tuple[str, ...] | None, tuple[str, ...] | None, str | None] = (None, None, None)
+    if from_original and current is not None:
+        started = contract.without_runner(current.entrypoint, current.cmd)
+        if started[2] is not None:
+            notes.append(
+                f"the original starts through `{started[2]}`, which finds the installer's environment; "
+                f"the generated image has the venv on PATH and no {started[2].split()[0]}, so it runs "
+                f"`{shlex.join(command)}`"
+            )
     return DockerfilePlan(
         base_image=digests.pinned(settings.base_image, pins),
         builder_image=digests.pinned(builder_image, pins) if builder_image else None,
         library_probe=library_probe,
         command=command,
-        entrypoint=current.entrypoint if from_original and current is not None else None,
-        cmd=current.cmd if from_original and current is not None else None,
+        entrypoint=started[0],
+        cmd=started[1],
         port=app_port(settings, current),
         health_path=health_path(settings, current),
         app_paths=tuple(dict.fromkeys(c.source.split("/")[0] for c in copies)),
