@@ -45,9 +45,9 @@ def parse(text: str) -> dict[str, str]:
     return {normalize(str(k)): str(v) for k, v in sorted(data.items())}
 
 
-def distributions(docker: str | None, image: str, state: Path) -> dict[str, str] | None:
+def distributions(docker: str | None, image: str, state: Path, *, save: bool = True) -> dict[str, str] | None:
     """What ``image`` has installed, from the cache or the image itself; None when it cannot be asked
-    (no docker, no daemon, an image without python)."""
+    (no docker, no daemon, an image without python). ``save=False`` (a dry run) writes no cache."""
     path = state / CACHE_FILE
     cached = image_cache.read(path, SCHEMA)
     if image in cached["images"] and isinstance(cached["images"][image], dict):
@@ -61,6 +61,7 @@ def distributions(docker: str | None, image: str, state: Path) -> dict[str, str]
     found = parse(result.stdout) if result.returncode == 0 else {}
     if not found:
         return None
-    cached["images"][image] = found
-    image_cache.write(path, cached)
+    if save:
+        cached["images"][image] = found
+        image_cache.write(path, cached)
     return found

@@ -50,3 +50,11 @@ def test_what_the_original_upgrades_by_name_is_not_preferred(tmp_path: Path) -> 
         "RUN pip install --upgrade pip && pip install wheel 'setuptools>=70' && pip install six\n"
     )
     assert _upgraded(tmp_path / "Dockerfile") == {"pip", "setuptools"}  # `pip install six` keeps six
+
+
+def test_a_dry_run_asks_but_writes_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        process, "run", lambda argv, **_: process.Result(tuple(argv), 0, '{"pip": "24.0"}', "")
+    )
+    assert preinstalled.distributions("docker", "python:3.11-slim", tmp_path, save=False) == {"pip": "24.0"}
+    assert not (tmp_path / preinstalled.CACHE_FILE).exists()

@@ -49,7 +49,7 @@ class RequirementsStep:
             yield self.locks
 
 
-def plan_requirements(settings: Settings, *, force: bool = False) -> RequirementsStep:
+def plan_requirements(settings: Settings, *, force: bool = False, dry: bool = False) -> RequirementsStep:
     project, req_dir = settings.project, settings.requirements_dir
     analysis = requirements.analyse(
         project, overrides=settings.classify, req_dir=req_dir, python_version=settings.python_version
@@ -75,7 +75,7 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
         python_version=settings.python_version,
         req_dir=req_dir,
         analysis=analysis,
-        preferred=_preinstalled(settings),
+        preferred=_preinstalled(settings, save=not dry),
     )
     lock_files: dict[Path | str, GeneratedFile] = {
         f"{req_dir}/{name}": GeneratedFile(text, source=_lock_source(req_dir, settings.python_version))
@@ -85,7 +85,7 @@ def plan_requirements(settings: Settings, *, force: bool = False) -> Requirement
     return RequirementsStep(inputs, locks, (*findings, *(str(f) for f in locked.findings)))
 
 
-def _preinstalled(settings: Settings) -> dict[str, str]:
+def _preinstalled(settings: Settings, *, save: bool = True) -> dict[str, str]:
     """What the original's base image already has and its pip leaves as it is (see :mod:`preinstalled`),
     less what the original Dockerfile installs by name (``pip install --upgrade pip setuptools``)."""
     path = contract.locate(settings.project, settings.dockerfile)
@@ -95,7 +95,7 @@ def _preinstalled(settings: Settings) -> dict[str, str]:
     if image is None:
         return {}
     found = preinstalled.distributions(
-        process.tool_path(settings.docker or "docker"), image, settings.state_path
+        process.tool_path(settings.docker or "docker"), image, settings.state_path, save=save
     )
     if not found:
         return {}
@@ -301,7 +301,7 @@ def _finding(line: str) -> Finding:
 
 def requirements_step(settings: Settings, *, dry: bool = False, force: bool = False) -> StepReport:
     """Split requirements into base/ml/test/dev .in files and lock them with hashes."""
-    step = plan_requirements(settings, force=force)
+    step = plan_requirements(settings, force=force, dry=dry)
     return _plans_report("requirements", list(step.plans()), dry=dry, findings=step.findings)
 
 
