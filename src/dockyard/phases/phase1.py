@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from dockyard import contract, dockerignore, layout, preinstalled, process, requirements
 from dockyard import dockerfile as dockerfile_mod
 from dockyard.atomic import atomic_write_bytes, atomic_write_text
@@ -104,23 +102,10 @@ def _preinstalled(settings: Settings, *, save: bool = True) -> dict[str, str]:
 
 
 def _upgraded(path: Path) -> set[str]:
-    """The distributions the Dockerfile installs by name with ``--upgrade`` (or ``-U``, or a version)."""
     try:
-        found = dockerfile_installs.installs(dockerfile_mod.parse_file(path))
+        return dockerfile_installs.upgraded(dockerfile_installs.installs(dockerfile_mod.parse_file(path)))
     except InputError:
         return set()
-    names = set()
-    for install in found:
-        if install.kind != "package":
-            continue
-        try:
-            req = Requirement(install.path)
-        except InvalidRequirement:
-            continue
-        words = install.command.split()
-        if req.specifier or "-U" in words or "--upgrade" in words:
-            names.add(requirements.normalize(req.name))
-    return names
 
 
 _RESOLVED_FOR = "one resolution by uv for Python "

@@ -6,7 +6,6 @@ what its original Dockerfile installs (followed to the files it reads, wherever 
 from __future__ import annotations
 
 import posixpath
-import re
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from dockyard import dockerfile as dockerfile_model
 from dockyard.errors import InputError
-from dockyard.requirements.dockerfile_installs import Install, installs
+from dockyard.requirements.dockerfile_installs import Install, installs, split_extras
 from dockyard.requirements.metadata import MetadataReader, entries_from_metadata
 from dockyard.requirements.model import Declared, Entry, Finding, Option, Origin, normalize
 from dockyard.requirements.pep508 import entry_from_pep508
@@ -131,8 +130,7 @@ class _ExtrasAsked:
         self.how.setdefault(folder, f"`{install.command}`, {DOCKERFILE}:{install.line}")
 
     def add_line(self, folder: str, entry: Entry) -> None:
-        match = re.search(r"\[([^\]]*)\]", entry.text.split(";", 1)[0])
-        names = {normalize(n) for n in match.group(1).split(",") if n.strip()} if match else set()
+        _, names = split_extras(entry.text.removeprefix("-e ").split(";", 1)[0].strip())
         self.by_dir.setdefault(folder, set()).update(names)
         self.how.setdefault(folder, f"`{entry.text}`, {entry.origin}")
 

@@ -13,6 +13,8 @@ import shlex
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from dockyard.dockerfile import Dockerfile, Stage
 from dockyard.requirements.model import normalize
 
@@ -105,7 +107,7 @@ def _reads(words: list[str]) -> list[_Read]:
             elif arg.startswith("-r") and len(arg) > 2:
                 found.append(_Read("requirements", arg[2:]))
             elif arg in ("-e", "--editable") and index + 1 < len(args):
-                path, extras = _with_extras(args[index + 1])
+                path, extras = split_extras(args[index + 1])
                 if _is_path(path):
                     found.append(_Read("project", path, extras))
                 index += 2
@@ -114,7 +116,7 @@ def _reads(words: list[str]) -> list[_Read]:
                 index += 2
                 continue
             elif not arg.startswith("-"):
-                path, extras = _with_extras(arg)
+                path, extras = split_extras(arg)
                 found.append(_Read("project", path, extras) if _is_path(path) else _Read("package", arg))
             index += 1
         return found
@@ -128,7 +130,7 @@ def _reads(words: list[str]) -> list[_Read]:
     return found
 
 
-def _with_extras(arg: str) -> tuple[str, tuple[str, ...]]:
+def split_extras(arg: str) -> tuple[str, tuple[str, ...]]:
     """``.[dev, server]`` -> (".", ("dev", "server")); a plain path has no extras."""
     match = re.fullmatch(r"(.*?)\[([^\]]*)\]", arg)
     if match is None:
@@ -235,3 +237,20 @@ def installs(dockerfile: Dockerfile) -> tuple[Install, ...]:
                     all_extras=first.all_extras or install.all_extras,
                 )
     return tuple(seen.values())
+
+
+def upgraded(found: tuple[Install, ...]) -> set[str]:
+    """The distributions installed by name with ``--upgrade`` (``-U``) or a version: those the base
+    image's own copy does not survive (``pip install --upgrade pip setuptools``)."""
+    names = set()
+    for install in found:
+        if install.kind != "package":
+            continue
+        try:
+            req = Requirement(install.path)
+        except InvalidRequirement:
+            continue
+        words = install.command.split()
+        if req.specifier or "-U" in words or "--upgrade" in words:
+            names.add(normalize(req.name))
+    return names

@@ -226,13 +226,13 @@ def lock_sets(
     files: dict[str, str] = {}
     unhashed: dict[str, tuple[str, ...]] = {}
     staged_texts, options = staged_inputs(texts, constraints=constraints, private_options=private_options)
-    locked_before = pins("".join(p.read_text(encoding="utf-8") for p in _previous(target)))
+    previous = "".join(p.read_text(encoding="utf-8") for p in _previous(target))
+    locked_before = pins(previous)
     fresh = {name: version for name, version in (preferred or {}).items() if name not in locked_before}
     try:
         for name, text in staged_texts.items():
             (stage / name).write_text(text, encoding="utf-8")
-        seed = "".join(p.read_text(encoding="utf-8") for p in _previous(target))
-        seed += "".join(f"{name}=={version}\n" for name, version in fresh.items())
+        seed = previous + "".join(f"{name}=={version}\n" for name, version in fresh.items())
         if seed:
             (stage / COMPILED).write_text(seed, encoding="utf-8")
         argv = resolve_command(
