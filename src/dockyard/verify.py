@@ -24,7 +24,10 @@ from dockyard.smoke import SmokeResult
 
 #: Set by the generated Dockerfile on purpose; listed, never a failure.
 EXPECTED_ENV = frozenset(
-    {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "UV_LINK_MODE", "UV_PYTHON_DOWNLOADS"}
+    {
+        "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED",
+        "UV_COMPILE_BYTECODE", "UV_LINK_MODE", "UV_PYTHON_DOWNLOADS",
+    }
 )
 #: Set by the Python base image itself: a newer patch release of the base changes them.
 BASE_IMAGE_ENV = frozenset(

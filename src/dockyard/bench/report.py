@@ -44,6 +44,11 @@ def ratio_text(baseline: Summary, other: Summary) -> str:
     ratio = stats.speedup(baseline.median, other.median)
     if ratio is None:
         return f"{_NA} (< {stats.RATIO_FLOOR_S:g}s)"
+    return speed_text(ratio)
+
+
+def speed_text(ratio: float) -> str:
+    """A speed-up as people say it: "12.3× faster", "1.40× slower", "same" (``ratio`` > 1 is faster)."""
     if 1 / _SAME < ratio < _SAME:
         return "same"
     factor, word = (ratio, "faster") if ratio > 1 else (1 / ratio, "slower")

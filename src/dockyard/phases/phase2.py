@@ -321,7 +321,7 @@ def _summary_rows(steps: list[StepReport]) -> list[tuple[str, str]]:
                     rows.append((m.name, f"{ui.human_bytes(m.baseline)} -> {ui.human_bytes(m.value)}"))
                 elif m.unit == "s" and m.baseline is not None:
                     speed = next((x.value for x in step.measurements if x.unit == "x"), None)
-                    faster = f" ({speed:.1f}x faster)" if speed else ""
+                    faster = f" ({bench_report.speed_text(speed)})" if speed else ""
                     rows.append((m.name, f"{ui.seconds(m.baseline)} -> {ui.seconds(m.value)}{faster}"))
     return rows
 
