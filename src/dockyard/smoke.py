@@ -57,11 +57,15 @@ class Probe:
     path: str = "/"  # network: the HTTP path requested
     strict: bool = False  # network: the HTTP status must be 2xx or 3xx (a configured or known path)
     env: tuple[str, ...] = ()  # ``KEY=VALUE`` the container runs with (dockyard.smoke_env)
+    command: tuple[str, ...] = ()  # network: run this instead of the image's own command
 
     def describe(self) -> str:
         if self.kind == "command":
             return f"`{shlex.join(self.argv)}`"
-        return f"port {self.port}, GET {self.path}" + (" (2xx/3xx)" if self.strict else " (any HTTP answer)")
+        run = f"`{shlex.join(self.command)}` on " if self.command else ""
+        return f"{run}port {self.port}, GET {self.path}" + (
+            " (2xx/3xx)" if self.strict else " (any HTTP answer)"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -298,7 +302,7 @@ class _Answer:
 def _run_network(docker: str, image: str, probe: Probe, *, name: str, timeout: float) -> SmokeResult:
     started = time.monotonic()
     run = docker_cli.run_detached_argv(
-        docker, image, name=name, publish=[f"127.0.0.1::{probe.port}"], env=probe.env
+        docker, image, name=name, publish=[f"127.0.0.1::{probe.port}"], env=probe.env, command=probe.command
     )
     ran = process.run(run, check=False)
     published = process.run(docker_cli.port_argv(docker, name, probe.port), check=False, echo=False)

@@ -8,7 +8,7 @@ with ``SECRET_KEY`` and ``SQL_ENGINE``): the compose service that builds the pro
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,9 +71,23 @@ def _env_files(raw: object) -> list[str]:
     return [str(item["path"] if isinstance(item, dict) else item) for item in items]
 
 
-def from_compose(project: Path) -> SmokeEnv:
-    """The environment of the compose service that builds ``project`` (in the project's directory or
-    its parent, where a repository keeps the compose file of an application in ``app/``)."""
+@dataclass(frozen=True)
+class ComposeService:
+    """A compose service that builds the project: its file, that file's folder, name and definition."""
+
+    path: Path
+    folder: Path
+    name: str
+    definition: Mapping[str, Any]
+
+    def where(self, project: Path) -> str:
+        """The compose file as the report names it, relative to the project's parent when it is there."""
+        return str(self.path.relative_to(project.parent)) if self.folder != project else self.path.name
+
+
+def building_services(project: Path) -> Iterator[ComposeService]:
+    """The compose services that build ``project``, in the project's directory or its parent (where
+    a repository keeps the compose file of an application in ``app/``); unreadable files are skipped."""
     for folder in (project, project.parent):
         for name in COMPOSE_FILES:
             path = folder / name
@@ -85,22 +99,27 @@ def from_compose(project: Path) -> SmokeEnv:
                 continue
             services = data.get("services") if isinstance(data, dict) else None
             for service_name, service in (services or {}).items():
-                if not isinstance(service, dict) or not _builds(service, folder, project):
-                    continue
-                found: dict[str, str] = {}
-                files = [f for f in _env_files(service.get("env_file")) if (folder / f).is_file()]
-                for env_file in files:
-                    found.update(
-                        parse_env_file((folder / env_file).read_text(encoding="utf-8", errors="replace"))
-                    )
-                found.update(_environment(service.get("environment")))
-                if not found:
-                    continue
-                where = path.relative_to(project.parent) if folder != project else path.name
-                extra = f", env_file {', '.join(files)}" if files else ""
-                return SmokeEnv(
-                    variables=tuple(sorted(found.items())), source=f"{where} service {service_name}{extra}"
-                )
+                if isinstance(service, dict) and _builds(service, folder, project):
+                    yield ComposeService(path=path, folder=folder, name=str(service_name), definition=service)
+
+
+def from_compose(project: Path) -> SmokeEnv:
+    """The environment of the compose service that builds ``project``."""
+    for compose in building_services(project):
+        service = compose.definition
+        found: dict[str, str] = {}
+        files = [f for f in _env_files(service.get("env_file")) if (compose.folder / f).is_file()]
+        for env_file in files:
+            text = (compose.folder / env_file).read_text(encoding="utf-8", errors="replace")
+            found.update(parse_env_file(text))
+        found.update(_environment(service.get("environment")))
+        if not found:
+            continue
+        extra = f", env_file {', '.join(files)}" if files else ""
+        return SmokeEnv(
+            variables=tuple(sorted(found.items())),
+            source=f"{compose.where(project)} service {compose.name}{extra}",
+        )
     return SmokeEnv()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from dockyard import smoke_env
 from dockyard.errors import InputError
 
 WEB_PORT = 8000
@@ -68,8 +69,8 @@ class _Candidate:
 
 def infer(project: Path) -> StartCommand | None:
     """The best start command and why, or None when the project gives no hint."""
-    found = [*procfile(project, "web"), *django(project), *web_apps(project), *scripts(project)]
-    found += [*main_packages(project), *procfile(project, "worker"), *main_script(project)]
+    found = [*compose(project), *procfile(project, "web"), *django(project), *web_apps(project)]
+    found += [*scripts(project), *main_packages(project), *procfile(project, "worker"), *main_script(project)]
     if not found:
         return None
     best, rest = found[0], found[1:]
@@ -87,6 +88,49 @@ def require(project: Path) -> StartCommand:
             path=str(project),
             hint='set app_command in [tool.dockyard], e.g. app_command = ["python", "-m", "pkg"]',
         )
+    return found
+
+
+# --- compose -----------------------------------------------------------------------------------------
+
+
+def compose(project: Path) -> list[_Candidate]:
+    """The ``command`` (after any ``entrypoint``) of the compose service that builds the project:
+    how the project itself runs an image whose Dockerfile names no command. A command that needs
+    compose's interpolation (``$VAR``) is left to the other hints."""
+    for service in smoke_env.building_services(project):
+        argv = (
+            *_compose_argv(service.definition.get("entrypoint")),
+            *_compose_argv(service.definition.get("command")),
+        )
+        if not argv or any("$" in arg for arg in argv):
+            continue
+        port = next(iter(compose_ports(service.definition)), 0)
+        because = f"the {service.where(project)} service {service.name}, which builds the project, runs it"
+        return [_Candidate(argv=argv, port=port, because=because)]
+    return []
+
+
+def _compose_argv(raw: object) -> tuple[str, ...]:
+    """A compose ``command``/``entrypoint``: a list as written, a string split as compose splits it."""
+    if isinstance(raw, list):
+        return tuple(str(item) for item in raw)
+    if isinstance(raw, str):
+        try:
+            return tuple(shlex.split(raw))
+        except ValueError:
+            return ()
+    return ()
+
+
+def compose_ports(service: Mapping[str, Any]) -> list[int]:
+    """The container ports a compose service publishes (``ports``, short or long syntax) or exposes."""
+    found: list[int] = []
+    for item in [*(service.get("ports") or []), *(service.get("expose") or [])]:
+        raw = item.get("target") if isinstance(item, dict) else str(item).split("/")[0].rsplit(":", 1)[-1]
+        text = str(raw).split("-")[0]
+        if text.isdigit() and int(text) not in found:
+            found.append(int(text))
     return found
 
 

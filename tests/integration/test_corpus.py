@@ -16,9 +16,9 @@ import pytest
 from dockyard.engine import Engine
 from tests.corpus import runner, table
 
-#: Both start from python:3.11-slim, which CI already has; the projects on the full python:3.11 image
+#: They start from python:3.11-slim, which CI already has; the projects on the full python:3.11 image
 #: (about 1.2 GB, minutes to make here) run in `nox -s corpus` only.
-CI_SUBSET = ("multi-target", "hatch-cli")
+CI_SUBSET = ("multi-target", "hatch-cli", "compose-django")
 
 
 @pytest.mark.parametrize("name", CI_SUBSET)

@@ -86,6 +86,18 @@ def test_run_argv() -> None:
         "docker", "run", "--detach", "--name", "n", "--publish", "127.0.0.1::8000", "img",
     ]  # fmt: skip
     assert cli.prune_build_cache_argv("docker") == ["docker", "builder", "prune", "--all", "--force"]
+    assert cli.run_detached_argv("docker", "img", name="n", command=["python", "manage.py", "runserver"]) == [
+        "docker",
+        "run",
+        "--detach",
+        "--name",
+        "n",
+        "--entrypoint",
+        "python",
+        "img",
+        "manage.py",
+        "runserver",
+    ]
 
 
 def test_prune_argv_daemon_or_one_buildx_instance() -> None:

@@ -184,3 +184,54 @@ def test_bundled_example() -> None:
     found = infer(example)
     assert found is not None
     assert found.argv == ("uvicorn", "inference_service.app:app", "--host", "0.0.0.0", "--port", "8000")
+
+
+def test_compose_command_of_the_service_that_builds_the_project(tmp_path: Path) -> None:
+    """A Dockerfile without CMD, run by the project's compose file (a real Django project's shape)."""
+    project = tree(
+        tmp_path / "app",
+        {
+            "manage.py": "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_app.settings')\n",
+            "Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n",
+            "docker-compose.yml": (
+                "services:\n"
+                "  db:\n    image: postgres:16\n    command: postgres -c fsync=off\n"
+                "  web:\n    build: .\n    ports:\n      - \"127.0.0.1:8001:8000/tcp\"\n"
+                "    command:\n      python manage.py runserver 0.0.0.0:8000\n"
+            ),
+        },
+    )
+    found = infer(project)
+    assert found is not None
+    assert found.argv == ("python", "manage.py", "runserver", "0.0.0.0:8000")
+    assert found.port == 8000
+    assert "docker-compose.yml service web" in found.reason
+    assert any("manage.py" in other for other in found.others)
+
+
+def test_compose_entrypoint_list_and_long_port_syntax(tmp_path: Path) -> None:
+    project = tree(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n  api:\n    build:\n      context: .\n"
+                "    entrypoint: [\"python\", \"-m\"]\n    command: [\"svc\", \"--port\", \"9000\"]\n"
+                "    ports:\n      - target: 9000\n        published: 80\n"
+            ),
+        },
+    )
+    found = infer(project)
+    assert found is not None and found.port == 9000
+    assert found.argv == ("python", "-m", "svc", "--port", "9000")
+
+
+def test_compose_command_with_interpolation_is_left_to_other_hints(tmp_path: Path) -> None:
+    project = tree(
+        tmp_path,
+        {
+            "compose.yaml": "services:\n  w:\n    build: .\n    command: celery -A $APP worker\n",
+            "Procfile": "worker: celery -A tasks worker\n",
+        },
+    )
+    found = infer(project)
+    assert found is not None and found.argv == ("celery", "-A", "tasks", "worker")

@@ -448,3 +448,20 @@ def test_the_original_started_through_poetry_run_is_the_same_command() -> None:
     assert check.ok and check.notes[0].startswith("the same command without `poetry run`")
     other = verify.command_check(original, image(cmd=("gunicorn", "svc.app:app")))
     assert not other.ok
+
+
+def test_an_original_whose_dockerfile_names_no_command_is_run_with_the_generated_one(tmp_path: Path) -> None:
+    """A Dockerfile without CMD (compose gives the command): the base's ``python3`` is no difference."""
+    original = image(cmd=("python3",))
+    generated = image(cmd=("python", "manage.py", "runserver", "0.0.0.0:8000"))
+    check = verify.command_check(original, generated, unnamed=True)
+    assert check.ok and "names no command" in check.notes[0] and "manage.py runserver" in check.notes[0]
+    assert not verify.command_check(original, generated).ok
+
+    from dockyard.config import Settings
+    from dockyard.phases.verify import names_no_command
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY . /app\n")
+    assert names_no_command(Settings(project=tmp_path))
+    (tmp_path / "Dockerfile").write_text('FROM python:3.11-slim\nCMD ["python", "-m", "svc"]\n')
+    assert not names_no_command(Settings(project=tmp_path))

@@ -85,7 +85,10 @@ def run_detached_argv(
     publish: Sequence[str] = (),
     env: Sequence[str] = (),
     network: str | None = None,
+    command: Sequence[str] = (),
 ) -> list[str]:
+    """``command``, when given, is the whole command line the container runs (it replaces the
+    entrypoint, as a compose service's ``entrypoint`` and ``command`` do)."""
     argv = [docker, "run", "--detach", "--name", name]
     for port in publish:
         argv += ["--publish", port]
@@ -93,6 +96,8 @@ def run_detached_argv(
         argv += ["--env", item]
     if network:
         argv += ["--network", network]
+    if command:
+        return [*argv, "--entrypoint", command[0], image, *command[1:]]
     return [*argv, image]
 
 

@@ -383,6 +383,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
         env=env,
         labels=tuple(current.labels.items()) if current is not None else (),
         expose=current.expose if current is not None else (),
+        expose_port=current is None,
         volumes=current.volumes if current is not None else (),
         stopsignal=current.stopsignal if current is not None else None,
         shell=current.shell if current is not None else None,

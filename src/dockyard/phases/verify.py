@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dockyard import process, smoke, smoke_env
+from dockyard import contract, process, smoke, smoke_env
 from dockyard import verify as checks
 from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
@@ -193,8 +193,9 @@ def compare(
     gen = inspect(docker, images.generated)
     orig = inspect(docker, images.original) if images.original else None
     rows: list[checks.Check] = []
+    unnamed = orig is not None and names_no_command(settings)
     if orig is not None:
-        rows += checks.contract_checks(orig, gen, command_set=settings.is_set("app_command"))
+        rows += checks.contract_checks(orig, gen, command_set=settings.is_set("app_command"), unnamed=unnamed)
 
     progress("listing the installed Python distributions")
     runtime_locks, dev_locks = locked(settings)
@@ -221,12 +222,16 @@ def compare(
     progress("smoke-testing both images")
     env = smoke_env.for_project(settings.project, settings.smoke_env)
     flags = env.as_flags()
+    if orig is not None and unnamed:
+        # run as the project runs it: with the command its compose file (or Procfile) gives
+        orig = replace(orig, entrypoint=gen.entrypoint, cmd=gen.cmd)
     gen_smoke = smoke.run_probe(docker, images.generated, replace(_probe(gen, orig, settings), env=flags))
-    orig_smoke = (
-        smoke.run_probe(docker, images.original, replace(_probe(orig, orig, settings), env=flags))
-        if orig and images.original
-        else None
-    )
+    orig_smoke = None
+    if orig is not None and images.original:
+        orig_probe = replace(_probe(orig, orig, settings), env=flags)
+        if unnamed and orig_probe.kind == "network":
+            orig_probe = replace(orig_probe, command=gen.argv)
+        orig_smoke = smoke.run_probe(docker, images.original, orig_probe)
     smoke_row = checks.smoke_check(orig_smoke, gen_smoke)
     if env.variables:
         names = ", ".join(key for key, _ in env.variables)
@@ -239,6 +244,15 @@ def compare(
     orig_imports = _imports(docker, images.original, modules, flags) if images.original else None
     rows.append(checks.imports_check(modules, orig_imports, gen_imports))
     return report(rows, images)
+
+
+def names_no_command(settings: Settings) -> bool:
+    """The project's Dockerfile (at the stage it builds) sets neither ENTRYPOINT nor CMD."""
+    try:
+        path = contract.locate(settings.project, settings.dockerfile)
+        return path is not None and not contract.read(path, target=settings.target).command
+    except InputError:
+        return False
 
 
 def _probe(image: ImageConfig, original: ImageConfig | None, settings: Settings) -> smoke.Probe:

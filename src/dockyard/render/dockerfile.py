@@ -86,6 +86,9 @@ class DockerfilePlan:
     env: tuple[tuple[str, str], ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     expose: tuple[str, ...] = ()
+    #: EXPOSE ``port`` when ``expose`` is empty: only without an original, whose EXPOSE (or its
+    #: absence, with a command taken from compose or a Procfile) is carried over as it is.
+    expose_port: bool = True
     volumes: tuple[str, ...] = ()
     stopsignal: str | None = None
     shell: tuple[str, ...] | None = None
