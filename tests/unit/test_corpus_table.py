@@ -164,5 +164,10 @@ def test_figures_by_the_base_image_of_the_original() -> None:
         "- originals on slim (2 measured): median speedup 6.5×, median image reduction 5%",
     ]
     assert "- runtime images larger than the original: slim-b" in table.summary_lines(results)
+    # reductions -10%, 20%, 80%, 90%: the median of a split corpus names its two middle values
+    assert (
+        "- median image reduction: 50% over 4 (the mean of the middle two, 20% and 80%)"
+        in table.summary_lines(results)
+    )
     entries = table.load_manifest(runner.MANIFEST)
     assert {runner.base_image_of(e) for e in entries} == set(runner.BASE_IMAGES)
