@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+#: Where projects list the variables they need, with placeholder values (dotenv's and Django's habits).
+SAMPLE_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "sample.env")
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
@@ -131,3 +133,31 @@ def for_project(project: Path, setting: Mapping[str, str]) -> SmokeEnv:
     merged = {**dict(found.variables), **setting}
     source = f"{found.source} and the smoke_env setting" if found.source else "the smoke_env setting"
     return SmokeEnv(variables=tuple(sorted(merged.items())), source=source)
+
+
+def what_it_may_need(project: Path) -> list[str]:
+    """For a service that fails alike in both images: what the project says it needs at run time
+    that verify does not give it (a sample env file's variables, the compose services it depends
+    on), and how to give it or skip the check."""
+    hints: list[str] = []
+    for name in SAMPLE_FILES:
+        path = project / name
+        if path.is_file():
+            names = list(parse_env_file(path.read_text(encoding="utf-8", errors="replace")))
+            if names:
+                shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+                hints.append(f"{name} names {shown}: set what the service needs in [tool.dockyard.smoke_env]")
+            break
+    for compose in building_services(project):
+        raw = compose.definition.get("depends_on")
+        needed = list(raw) if isinstance(raw, (list, dict)) else []
+        if needed:
+            services = ", ".join(str(n) for n in needed)
+            hints.append(
+                f"the {compose.where(project)} service {compose.name} depends on {services}, which verify "
+                "does not start: point the service elsewhere in [tool.dockyard.smoke_env]"
+            )
+            break
+    if hints:
+        hints.append("or skip the smoke test: `dockyard phase2 --no-smoke`")
+    return hints

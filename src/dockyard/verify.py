@@ -456,6 +456,12 @@ def smoke_check(original: SmokeResult | None, generated: SmokeResult) -> Check:
             )
     if original is not None and not original.ok and generated.probe.kind != "command":
         notes.append(f"the original fails: {original.summary}")
+        last = _last_error(generated.output)
+        if not generated.ok and last and last == _last_error(original.output):
+            notes.append(
+                f"both fail the same way ({last}): neither starts with what dockyard knows of its "
+                "environment, so this check cannot tell them apart"
+            )
     return Check(
         name="smoke test",
         original=original.summary if original else "n/a",
@@ -469,6 +475,13 @@ def smoke_check(original: SmokeResult | None, generated: SmokeResult) -> Check:
 _PERMISSION = re.compile(
     r"Permission denied|EACCES|Read-only file system|unable to open database file|Operation not permitted"
 )
+
+
+def _last_error(output: str) -> str:
+    """The last line of a failure's log (a traceback's exception), with container-specific numbers
+    (ports, addresses, ids) left as they are: the same error in both images reads the same."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
 
 
 def _log_tail(output: str, lines: int = 3) -> list[str]:

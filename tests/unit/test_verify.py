@@ -465,3 +465,45 @@ def test_an_original_whose_dockerfile_names_no_command_is_run_with_the_generated
     assert names_no_command(Settings(project=tmp_path))
     (tmp_path / "Dockerfile").write_text('FROM python:3.11-slim\nCMD ["python", "-m", "svc"]\n')
     assert not names_no_command(Settings(project=tmp_path))
+
+
+def test_a_service_failing_alike_in_both_images_says_so_and_what_to_set(tmp_path: Path) -> None:
+    """djangogramm: settings.py reads USE_WEB_STORAGE from a .env the repository does not ship."""
+    probe = Probe(kind="network", reason="", port=8000)
+    log = (
+        '  File "/app/site/settings.py", line 152\n'
+        + "TypeError: int() argument must be a string, not 'NoneType'\n"
+    )
+
+    def exited(image: str) -> SmokeResult:
+        return SmokeResult(
+            image=image,
+            probe=probe,
+            ok=False,
+            protocol="",
+            target="port 8000",
+            seconds=1.0,
+            output=log,
+            detail="it exited",
+        )
+
+    check = verify.smoke_check(exited("o"), exited("g"))
+    assert not check.ok
+    assert any(n.startswith("both fail the same way (TypeError: int()") for n in check.notes)
+    other = dataclasses.replace(exited("g"), output="ModuleNotFoundError: No module named 'environ'\n")
+    assert not any(n.startswith("both fail") for n in verify.smoke_check(exited("o"), other).notes)
+
+    from dockyard.smoke_env import what_it_may_need
+
+    assert what_it_may_need(tmp_path) == []
+    (tmp_path / ".env.sample").write_text("DEBUG=\nSECRET_KEY=\nUSE_WEB_STORAGE=\n")
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build: .\n    depends_on:\n      - db\n  db:\n    image: postgres:15\n"
+    )
+    hints = what_it_may_need(tmp_path)
+    assert hints[0] == (
+        ".env.sample names DEBUG, SECRET_KEY, USE_WEB_STORAGE: set what the service needs in "
+        "[tool.dockyard.smoke_env]"
+    )
+    assert "service web depends on db, which verify does not start" in hints[1]
+    assert hints[-1] == "or skip the smoke test: `dockyard phase2 --no-smoke`"

@@ -233,6 +233,10 @@ def compare(
             orig_probe = replace(orig_probe, command=gen.argv)
         orig_smoke = smoke.run_probe(docker, images.original, orig_probe)
     smoke_row = checks.smoke_check(orig_smoke, gen_smoke)
+    if not smoke_row.ok and orig_smoke is not None and not orig_smoke.ok:
+        smoke_row = replace(
+            smoke_row, notes=(*smoke_row.notes, *smoke_env.what_it_may_need(settings.project))
+        )
     if env.variables:
         names = ", ".join(key for key, _ in env.variables)
         smoke_row = replace(smoke_row, notes=(*smoke_row.notes, f"run with {names} from {env.source}"))
