@@ -58,6 +58,7 @@ class Probe:
     strict: bool = False  # network: the HTTP status must be 2xx or 3xx (a configured or known path)
     env: tuple[str, ...] = ()  # ``KEY=VALUE`` the container runs with (dockyard.smoke_env)
     command: tuple[str, ...] = ()  # network: run this instead of the image's own command
+    network: str | None = None  # the network of the services it depends on (dockyard.smoke_services)
 
     def describe(self) -> str:
         if self.kind == "command":
@@ -204,9 +205,16 @@ def plan_probe(image: ImageConfig, settings: Settings) -> Probe:
 
 
 def run_command_argv(
-    docker: str, image: str, *, name: str, argv: Sequence[str], env: Sequence[str] = ()
+    docker: str,
+    image: str,
+    *,
+    name: str,
+    argv: Sequence[str],
+    env: Sequence[str] = (),
+    network: str | None = None,
 ) -> list[str]:
-    """The probe command replaces the entrypoint, so it runs exactly ``argv``; no network needed."""
+    """The probe command replaces the entrypoint, so it runs exactly ``argv``; no network unless
+    the services it depends on run on one."""
     flags = [item for pair in env for item in ("--env", pair)]
     return [
         docker,
@@ -214,7 +222,7 @@ def run_command_argv(
         "--name",
         name,
         "--network",
-        "none",
+        network or "none",
         *flags,
         "--entrypoint",
         argv[0],
@@ -265,7 +273,7 @@ def _run_command(docker: str, image: str, probe: Probe, *, name: str, timeout: f
     target = shlex.join(probe.argv)
     try:
         done = process.run(
-            run_command_argv(docker, image, name=name, argv=probe.argv, env=probe.env),
+            run_command_argv(docker, image, name=name, argv=probe.argv, env=probe.env, network=probe.network),
             check=False,
             timeout=timeout,
         )
@@ -302,7 +310,13 @@ class _Answer:
 def _run_network(docker: str, image: str, probe: Probe, *, name: str, timeout: float) -> SmokeResult:
     started = time.monotonic()
     run = docker_cli.run_detached_argv(
-        docker, image, name=name, publish=[f"127.0.0.1::{probe.port}"], env=probe.env, command=probe.command
+        docker,
+        image,
+        name=name,
+        publish=[f"127.0.0.1::{probe.port}"],
+        env=probe.env,
+        command=probe.command,
+        network=probe.network,
     )
     ran = process.run(run, check=False)
     published = process.run(docker_cli.port_argv(docker, name, probe.port), check=False, echo=False)

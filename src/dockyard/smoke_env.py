@@ -8,8 +8,9 @@ with ``SECRET_KEY`` and ``SQL_ENGINE``): the compose service that builds the pro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import shlex
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,8 @@ class ComposeService:
     folder: Path
     name: str
     definition: Mapping[str, Any]
+    #: Every service of the file, by name (the ones this one depends on among them).
+    services: Mapping[str, Any] = field(default_factory=dict)
 
     def where(self, project: Path) -> str:
         """The compose file as the report names it, relative to the project's parent when it is there."""
@@ -100,21 +103,53 @@ def building_services(project: Path) -> Iterator[ComposeService]:
             except (yaml.YAMLError, UnicodeDecodeError):
                 continue
             services = data.get("services") if isinstance(data, dict) else None
-            for service_name, service in (services or {}).items():
+            if not isinstance(services, dict):
+                continue
+            for service_name, service in services.items():
                 if isinstance(service, dict) and _builds(service, folder, project):
-                    yield ComposeService(path=path, folder=folder, name=str(service_name), definition=service)
+                    yield ComposeService(
+                        path=path,
+                        folder=folder,
+                        name=str(service_name),
+                        definition=service,
+                        services=services,
+                    )
+
+
+def compose_argv(raw: object) -> tuple[str, ...]:
+    """A compose ``command``/``entrypoint``: a list as written, a string split as compose splits it."""
+    if isinstance(raw, list):
+        return tuple(str(item) for item in raw)
+    if isinstance(raw, str):
+        try:
+            return tuple(shlex.split(raw))
+        except ValueError:
+            return ()
+    return ()
+
+
+def service_env(compose: ComposeService, service: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """A service's ``env_file`` entries that exist, then its literal ``environment``; and those files."""
+    found: dict[str, str] = {}
+    files = [f for f in _env_files(service.get("env_file")) if (compose.folder / f).is_file()]
+    for env_file in files:
+        found.update(
+            parse_env_file((compose.folder / env_file).read_text(encoding="utf-8", errors="replace"))
+        )
+    found.update(_environment(service.get("environment")))
+    return found, files
+
+
+def depends_on(service: Mapping[str, Any]) -> list[str]:
+    """The services a compose service depends on (the list or the map form)."""
+    raw = service.get("depends_on")
+    return [str(name) for name in raw] if isinstance(raw, (list, dict)) else []
 
 
 def from_compose(project: Path) -> SmokeEnv:
     """The environment of the compose service that builds ``project``."""
     for compose in building_services(project):
-        service = compose.definition
-        found: dict[str, str] = {}
-        files = [f for f in _env_files(service.get("env_file")) if (compose.folder / f).is_file()]
-        for env_file in files:
-            text = (compose.folder / env_file).read_text(encoding="utf-8", errors="replace")
-            found.update(parse_env_file(text))
-        found.update(_environment(service.get("environment")))
+        found, files = service_env(compose, compose.definition)
         if not found:
             continue
         extra = f", env_file {', '.join(files)}" if files else ""
@@ -135,7 +170,7 @@ def for_project(project: Path, setting: Mapping[str, str]) -> SmokeEnv:
     return SmokeEnv(variables=tuple(sorted(merged.items())), source=source)
 
 
-def what_it_may_need(project: Path) -> list[str]:
+def what_it_may_need(project: Path, *, started: Collection[str] = ()) -> list[str]:
     """For a service that fails alike in both images: what the project says it needs at run time
     that verify does not give it (a sample env file's variables, the compose services it depends
     on), and how to give it or skip the check."""
@@ -149,13 +184,11 @@ def what_it_may_need(project: Path) -> list[str]:
                 hints.append(f"{name} names {shown}: set what the service needs in [tool.dockyard.smoke_env]")
             break
     for compose in building_services(project):
-        raw = compose.definition.get("depends_on")
-        needed = list(raw) if isinstance(raw, (list, dict)) else []
+        needed = [name for name in depends_on(compose.definition) if name not in started]
         if needed:
-            services = ", ".join(str(n) for n in needed)
             hints.append(
-                f"the {compose.where(project)} service {compose.name} depends on {services}, which verify "
-                "does not start: point the service elsewhere in [tool.dockyard.smoke_env]"
+                f"the {compose.where(project)} service {compose.name} depends on {', '.join(needed)}, which "
+                "verify could not start: point the service elsewhere in [tool.dockyard.smoke_env]"
             )
             break
     if hints:

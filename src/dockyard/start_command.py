@@ -100,8 +100,8 @@ def compose(project: Path) -> list[_Candidate]:
     compose's interpolation (``$VAR``) is left to the other hints."""
     for service in smoke_env.building_services(project):
         argv = (
-            *_compose_argv(service.definition.get("entrypoint")),
-            *_compose_argv(service.definition.get("command")),
+            *smoke_env.compose_argv(service.definition.get("entrypoint")),
+            *smoke_env.compose_argv(service.definition.get("command")),
         )
         if not argv or any("$" in arg for arg in argv):
             continue
@@ -109,18 +109,6 @@ def compose(project: Path) -> list[_Candidate]:
         because = f"the {service.where(project)} service {service.name}, which builds the project, runs it"
         return [_Candidate(argv=argv, port=port, because=because)]
     return []
-
-
-def _compose_argv(raw: object) -> tuple[str, ...]:
-    """A compose ``command``/``entrypoint``: a list as written, a string split as compose splits it."""
-    if isinstance(raw, list):
-        return tuple(str(item) for item in raw)
-    if isinstance(raw, str):
-        try:
-            return tuple(shlex.split(raw))
-        except ValueError:
-            return ()
-    return ()
 
 
 def compose_ports(service: Mapping[str, Any]) -> list[int]:

@@ -3,6 +3,7 @@ the same with a planted difference, a small command-line project, and a TCP-only
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import config, smoke
+from dockyard import config, smoke, smoke_services
 from dockyard.engine import BuildRequest, Engine
+from dockyard.engine.image_config import inspect
 from dockyard.phases import verify as phase
 from tests.integration.conftest import EXAMPLE, dockyard_cli
 
@@ -194,3 +196,69 @@ def test_tcp_service_without_http_and_a_strict_path(engine: Engine, tmp_path: Pa
         check=True,
     )
     assert leftover.stdout.strip() == ""
+
+
+def test_services_the_project_depends_on_are_started_for_the_smoke_test(
+    engine: Engine, tmp_path: Path, unique_tag: str
+) -> None:
+    """A web service that connects to compose's `db` at start: verify starts `db` from its image,
+    on a network of its own where the name resolves, and removes both afterwards. Without it the
+    service exits (the Django projects tried that `depends_on: db`)."""
+    nonce = uuid.uuid4().hex[:10]
+    db_dir, web = tmp_path / "db", tmp_path / "web"
+    db_dir.mkdir()
+    web.mkdir()
+    (db_dir / "Dockerfile").write_text(
+        f"FROM python:3.11-slim\nLABEL nonce={nonce}\nEXPOSE 5432\n"
+        'CMD ["python3", "-c", "import os, socket; assert os.environ[\'DB_MODE\'] == \'trust\'; '
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+        "s.bind(('0.0.0.0', 5432)); s.listen()\\nwhile True: s.accept()\"]\n"
+    )
+    db_tag = unique_tag + "-db"
+    (web / "app.py").write_text(
+        "import socket, http.server\n"
+        "socket.create_connection(('db', 5432), timeout=5).close()  # exits when db is not there\n"
+        "http.server.HTTPServer(('', 8000), http.server.SimpleHTTPRequestHandler).serve_forever()\n"
+    )
+    (web / "Dockerfile").write_text(
+        f"FROM python:3.11-slim\nLABEL nonce={nonce}\nCOPY app.py /app.py\n"
+        'EXPOSE 8000\nCMD ["python3", "/app.py"]\n'
+    )
+    (web / "compose.yaml").write_text(
+        "services:\n  web:\n    build: .\n    depends_on: [db]\n"
+        f"  db:\n    image: {db_tag}\n    environment:\n      DB_MODE: trust\n"
+    )
+    try:
+        engine.build(BuildRequest(context=db_dir, tags=(db_tag,)), label="verify-db")
+        engine.build(BuildRequest(context=web, tags=(unique_tag,)), label="verify-web")
+        settings = config.load(web)
+        probe = smoke.plan_probe(inspect(engine.docker, unique_tag), settings)
+
+        alone = smoke.run_probe(engine.docker, unique_tag, probe, timeout=30)
+        assert not alone.ok and "it exited" in alone.summary, alone.summary
+
+        with smoke_services.started(engine.docker, web) as services:
+            assert services.names == ("db",)
+            assert any(
+                n.startswith(f"started db ({db_tag})") and "ready on 5432" in n for n in services.notes
+            )
+            served = smoke.run_probe(
+                engine.docker, unique_tag, dataclasses.replace(probe, network=services.network), timeout=60
+            )
+        assert served.ok and served.status == 200, served.summary + served.output[-500:]
+        networks = subprocess.run(
+            [engine.docker, "network", "ls", "--quiet", "--filter", f"name={services.network}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert networks.stdout.strip() == ""
+        leftover = subprocess.run(
+            [engine.docker, "ps", "--all", "--quiet", "--filter", f"ancestor={db_tag}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert leftover.stdout.strip() == ""
+    finally:
+        _remove(engine.docker, db_tag)

@@ -505,5 +505,5 @@ def test_a_service_failing_alike_in_both_images_says_so_and_what_to_set(tmp_path
         ".env.sample names DEBUG, SECRET_KEY, USE_WEB_STORAGE: set what the service needs in "
         "[tool.dockyard.smoke_env]"
     )
-    assert "service web depends on db, which verify does not start" in hints[1]
+    assert "service web depends on db, which verify could not start" in hints[1]
     assert hints[-1] == "or skip the smoke test: `dockyard phase2 --no-smoke`"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dockyard import contract, process, smoke, smoke_env
+from dockyard import contract, process, smoke, smoke_env, smoke_services
 from dockyard import verify as checks
 from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
@@ -225,18 +225,22 @@ def compare(
     if orig is not None and unnamed:
         # run as the project runs it: with the command its compose file (or Procfile) gives
         orig = replace(orig, entrypoint=gen.entrypoint, cmd=gen.cmd)
-    gen_smoke = smoke.run_probe(docker, images.generated, replace(_probe(gen, orig, settings), env=flags))
-    orig_smoke = None
-    if orig is not None and images.original:
-        orig_probe = replace(_probe(orig, orig, settings), env=flags)
-        if unnamed and orig_probe.kind == "network":
-            orig_probe = replace(orig_probe, command=gen.argv)
-        orig_smoke = smoke.run_probe(docker, images.original, orig_probe)
+    with smoke_services.started(docker, settings.project) as services:
+        if services.names:
+            progress(f"started what the service depends on: {', '.join(services.names)}")
+        gen_probe = replace(_probe(gen, orig, settings), env=flags, network=services.network)
+        gen_smoke = smoke.run_probe(docker, images.generated, gen_probe)
+        orig_smoke = None
+        if orig is not None and images.original:
+            orig_probe = replace(_probe(orig, orig, settings), env=flags, network=services.network)
+            if unnamed and orig_probe.kind == "network":
+                orig_probe = replace(orig_probe, command=gen.argv)
+            orig_smoke = smoke.run_probe(docker, images.original, orig_probe)
     smoke_row = checks.smoke_check(orig_smoke, gen_smoke)
+    smoke_row = replace(smoke_row, notes=(*smoke_row.notes, *services.notes))
     if not smoke_row.ok and orig_smoke is not None and not orig_smoke.ok:
-        smoke_row = replace(
-            smoke_row, notes=(*smoke_row.notes, *smoke_env.what_it_may_need(settings.project))
-        )
+        hints = smoke_env.what_it_may_need(settings.project, started=services.names)
+        smoke_row = replace(smoke_row, notes=(*smoke_row.notes, *hints))
     if env.variables:
         names = ", ".join(key for key, _ in env.variables)
         smoke_row = replace(smoke_row, notes=(*smoke_row.notes, f"run with {names} from {env.source}"))
