@@ -20,6 +20,11 @@ from dockyard.phases import verify as phase
 from tests.integration.conftest import EXAMPLE, dockyard_cli
 
 
+def _listed(docker: str, *args: str) -> str:
+    """What a docker listing command prints (ids), stripped."""
+    return subprocess.run([docker, *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def _remove(docker: str, *refs: str) -> None:
     subprocess.run([docker, "image", "rm", "--force", *refs], capture_output=True, check=False)
 
@@ -189,13 +194,7 @@ def test_tcp_service_without_http_and_a_strict_path(engine: Engine, tmp_path: Pa
         assert anything.ok and anything.status == 200 and anything.probe.path == "/"
     finally:
         _remove(engine.docker, web_tag)
-    leftover = subprocess.run(
-        [engine.docker, "ps", "--all", "--quiet", "--filter", f"ancestor={unique_tag}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert leftover.stdout.strip() == ""
+    assert _listed(engine.docker, "ps", "--all", "--quiet", "--filter", f"ancestor={unique_tag}") == ""
 
 
 def test_services_the_project_depends_on_are_started_for_the_smoke_test(
@@ -246,19 +245,9 @@ def test_services_the_project_depends_on_are_started_for_the_smoke_test(
                 engine.docker, unique_tag, dataclasses.replace(probe, network=services.network), timeout=60
             )
         assert served.ok and served.status == 200, served.summary + served.output[-500:]
-        networks = subprocess.run(
-            [engine.docker, "network", "ls", "--quiet", "--filter", f"name={services.network}"],
-            capture_output=True,
-            text=True,
-            check=True,
+        assert (
+            _listed(engine.docker, "network", "ls", "--quiet", "--filter", f"name={services.network}") == ""
         )
-        assert networks.stdout.strip() == ""
-        leftover = subprocess.run(
-            [engine.docker, "ps", "--all", "--quiet", "--filter", f"ancestor={db_tag}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert leftover.stdout.strip() == ""
+        assert _listed(engine.docker, "ps", "--all", "--quiet", "--filter", f"ancestor={db_tag}") == ""
     finally:
         _remove(engine.docker, db_tag)

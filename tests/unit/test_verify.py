@@ -195,6 +195,21 @@ def test_imports_check() -> None:
     assert both.ok and both.notes == ("a fails in the original too: KeyError: 'DATABASE_URL'",)
 
 
+def failed_service(
+    image: str, probe: Probe, output: str, *, detail: str, target: str = "port 8000"
+) -> SmokeResult:
+    return SmokeResult(
+        image=image,
+        probe=probe,
+        ok=False,
+        protocol="",
+        target=target,
+        seconds=1.0,
+        output=output,
+        detail=detail,
+    )
+
+
 def command_result(exit_code: int, output: str) -> SmokeResult:
     probe = Probe(kind="command", reason="", argv=("tool", "--help"))
     return SmokeResult(
@@ -228,16 +243,7 @@ def test_a_service_that_does_not_answer_shows_its_log_and_a_permission_hint() ->
         "Traceback (most recent call last):\n\n  File x\n  ~~~^^^^\n"
         "sqlite3.OperationalError: unable to open database file\n"
     )
-    silent = SmokeResult(
-        image="g",
-        probe=probe,
-        ok=False,
-        protocol="",
-        target="http://x/",
-        seconds=120.0,
-        output=log,
-        detail="nothing answered in 120s",
-    )
+    silent = failed_service("g", probe, log, detail="nothing answered in 120s", target="http://x/")
     check = verify.smoke_check(answered, silent)
     assert not check.ok
     assert check.differences[1:] == (
@@ -476,16 +482,7 @@ def test_a_service_failing_alike_in_both_images_says_so_and_what_to_set(tmp_path
     )
 
     def exited(image: str) -> SmokeResult:
-        return SmokeResult(
-            image=image,
-            probe=probe,
-            ok=False,
-            protocol="",
-            target="port 8000",
-            seconds=1.0,
-            output=log,
-            detail="it exited",
-        )
+        return failed_service(image, probe, log, detail="it exited")
 
     check = verify.smoke_check(exited("o"), exited("g"))
     assert not check.ok
