@@ -196,7 +196,7 @@ def test_compose_command_of_the_service_that_builds_the_project(tmp_path: Path) 
             "docker-compose.yml": (
                 "services:\n"
                 "  db:\n    image: postgres:16\n    command: postgres -c fsync=off\n"
-                "  web:\n    build: .\n    ports:\n      - \"127.0.0.1:8001:8000/tcp\"\n"
+                '  web:\n    build: .\n    ports:\n      - "127.0.0.1:8001:8000/tcp"\n'
                 "    command:\n      python manage.py runserver 0.0.0.0:8000\n"
             ),
         },
@@ -215,7 +215,7 @@ def test_compose_entrypoint_list_and_long_port_syntax(tmp_path: Path) -> None:
         {
             "compose.yaml": (
                 "services:\n  api:\n    build:\n      context: .\n"
-                "    entrypoint: [\"python\", \"-m\"]\n    command: [\"svc\", \"--port\", \"9000\"]\n"
+                '    entrypoint: ["python", "-m"]\n    command: ["svc", "--port", "9000"]\n'
                 "    ports:\n      - target: 9000\n        published: 80\n"
             ),
         },
