@@ -219,3 +219,28 @@ def test_malformed_pyproject_tables(tmp_path: Path, toml: str, fragment: str) ->
 )
 def test_hint_for(label: str, hint: str | None) -> None:
     assert hint_for(label) == hint
+
+
+def test_a_stale_copy_the_dockerfile_does_not_install_is_not_a_declaration(tmp_path: Path) -> None:
+    """weekly_worklog: requirements_old.txt pins h11==0.14.0, requirements.txt h11==0.16.0, and the
+    Dockerfile installs only requirements.txt: reading both made the resolution impossible."""
+    root = write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.11-slim\nCOPY . .\nRUN pip install -r requirements.txt\n",
+            "requirements.txt": "h11==0.16.0\n",
+            "requirements_old.txt": "h11==0.14.0\n",
+            "requirements-dev.txt": "pytest==8.3.3\n",
+        },
+    )
+    found = discover(root)
+    assert sorted(e.text for e in found.entries) == ["h11==0.16.0", "pytest==8.3.3"]
+    (note,) = [f for f in found.findings if f.code == "stale-requirements"]
+    assert note.origin.path == "requirements_old.txt" and "its name says 'old'" in note.message
+
+    (root / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nCOPY . .\nRUN pip install -r requirements_old.txt\n"
+    )
+    installed = discover(root)
+    assert "h11==0.14.0" in [e.text for e in installed.entries]
+    assert not [f for f in installed.findings if f.code == "stale-requirements"]

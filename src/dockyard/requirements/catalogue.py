@@ -59,6 +59,18 @@ HINT_WORDS: Mapping[str, Group] = types.MappingProxyType(
 )
 
 
+#: Words that name a file kept for the record: ``requirements_old.txt``, ``requirements.bak.txt``.
+STALE_WORDS = frozenset(
+    {"old", "bak", "backup", "orig", "legacy", "deprecated", "unused", "copy", "prev", "previous", "archive"}
+)
+
+
+def stale_word(label: str) -> str | None:
+    """The word that marks a requirements file as a stale copy ("requirements_old.txt" -> "old")."""
+    stem = label.lower().removesuffix(".txt").removesuffix(".in")
+    return next((w for w in re.split(r"[^a-z0-9]+", stem) if w in STALE_WORDS), None)
+
+
 def hint_for(label: str) -> Group | None:
     """The group a source name suggests: "requirements-dev.txt" -> dev, "tests" -> test, "prod" -> None."""
     stem = label.lower().removesuffix(".txt").removesuffix(".in")

@@ -31,7 +31,7 @@ from pip_requirements_parser import (
 )
 
 from dockyard.errors import InputError
-from dockyard.requirements.catalogue import hint_for
+from dockyard.requirements.catalogue import hint_for, stale_word
 from dockyard.requirements.model import Entry, Finding, Group, Kind, Option, Origin, normalize
 
 REQUIREMENTS_GLOB = "*requirements*.txt"
@@ -373,11 +373,28 @@ def read_requirements(root: Path, extra: Sequence[Path] = ()) -> tuple[Collected
     take over the other's entries: they keep their own source and its group hint.
     """
     reader = _Reader(root)
-    candidates = sorted({*_requirements_files(root), *(Path(os.path.normpath(p)) for p in extra)})
+    installed = {Path(os.path.normpath(p)) for p in extra}
+    found = _requirements_files(root)
+    # a stale copy (requirements_old.txt) that no Dockerfile installs is the record of an earlier
+    # state, not a declaration: reading it would pin two versions of one package
+    stale = [p for p in found if stale_word(p.name) and p not in installed]
+    candidates = sorted({*(p for p in found if p not in stale), *installed})
     for candidate in candidates:
         reader.walk(candidate)
     tops = frozenset(c for c in candidates if c in reader.required or c not in reader.constrained)
     out = Collected([], [], [])
+    for path in stale:
+        if path in reader.files:
+            continue  # another requirements file includes it: it is read there
+        out.findings.append(
+            Finding(
+                level="info",
+                code="stale-requirements",
+                origin=Origin(path=path.name),
+                message=f"not read: its name says {stale_word(path.name)!r} and the Dockerfile does not "
+                "install it (rename it, or install it from the Dockerfile, to make it a declaration)",
+            )
+        )
     for top in sorted(tops):
         _collect(reader, top, tops=tops, source=reader.rel(top), hint=hint_for(top.name), out=out)
     return out, sorted(reader.rel(p) for p in reader.files)
