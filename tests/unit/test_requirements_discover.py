@@ -236,7 +236,8 @@ def test_a_stale_copy_the_dockerfile_does_not_install_is_not_a_declaration(tmp_p
     found = discover(root)
     assert sorted(e.text for e in found.entries) == ["h11==0.16.0", "pytest==8.3.3"]
     (note,) = [f for f in found.findings if f.code == "stale-requirements"]
-    assert note.origin.path == "requirements_old.txt" and "its name says 'old'" in note.message
+    assert note.origin is not None and note.origin.path == "requirements_old.txt"
+    assert "its name says 'old'" in note.message
 
     (root / "Dockerfile").write_text(
         "FROM python:3.11-slim\nCOPY . .\nRUN pip install -r requirements_old.txt\n"
