@@ -146,6 +146,33 @@ def depends_on(service: Mapping[str, Any]) -> list[str]:
     return [str(name) for name in raw] if isinstance(raw, (list, dict)) else []
 
 
+def runtime_volumes(project: Path) -> list[str]:
+    """The container paths the compose service that builds the project keeps in a named or an
+    anonymous volume: where it writes at run time (``itms_logs:/app/logs``). Bind mounts (``.:/app``,
+    the source in a dev loop) and read-only volumes are not places it writes."""
+    found: list[str] = []
+    for compose in building_services(project):
+        for item in compose.definition.get("volumes") or []:
+            if isinstance(item, dict):
+                kind, target, read_only = item.get("type"), item.get("target"), item.get("read_only")
+                named = kind == "volume"
+            else:
+                parts = str(item).split(":")
+                source, target = (None, parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+                read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+                named = source is None or not source.startswith((".", "/", "~", "$"))
+            if (
+                named
+                and not read_only
+                and isinstance(target, str)
+                and target.startswith("/")
+                and target != "/"
+            ):
+                found.append(target.rstrip("/"))
+        break
+    return list(dict.fromkeys(found))
+
+
 def from_compose(project: Path) -> SmokeEnv:
     """The environment of the compose service that builds ``project``."""
     for compose in building_services(project):

@@ -69,3 +69,18 @@ def test_the_containers_get_the_variables() -> None:
     assert argv[argv.index("--entrypoint") :] == ["--entrypoint", "tool", "img", "--help"]
     python = in_python_argv("docker", "img", name="n", code="pass", env=["A=1"])
     assert python[python.index("--env") + 1] == "A=1" and python.index("--env") < python.index("img")
+
+
+def test_named_and_anonymous_volumes_of_the_service_are_where_it_writes(tmp_path: Path) -> None:
+    """weekly_worklog keeps its log files in `itms_logs:/app/logs`; the generated image, run as a
+    non-root user, must be able to write there. Bind mounts of the source are a dev loop's, not that."""
+    from dockyard.smoke_env import runtime_volumes
+
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build: .\n    volumes:\n"
+        "      - .:/app\n      - itms_logs:/app/logs\n      - /app/cache\n      - ./conf:/etc/conf:ro\n"
+        "      - certs:/certs:ro\n      - type: volume\n        source: media\n        target: /app/media/\n"
+        "      - type: bind\n        source: ./data\n        target: /data\n"
+        "volumes:\n  itms_logs:\n  certs:\n  media:\n"
+    )
+    assert runtime_volumes(tmp_path) == ["/app/logs", "/app/cache", "/app/media"]

@@ -20,6 +20,7 @@ from dockyard import (
     preinstalled,
     runtime_base,
     shared_libraries,
+    smoke_env,
     start_command,
     system_packages,
 )
@@ -395,6 +396,7 @@ def plan_dockerfile(settings: Settings, *, docker: str | None = None) -> Dockerf
                     *writable_dirs(
                         current, made_by_code=code_made_dirs(project), workdir=runtime_workdir or workdir
                     ),
+                    *(smoke_env.runtime_volumes(project) if current is not None else ()),
                     *settings.writable_dirs,
                 ]
             )
