@@ -193,3 +193,20 @@ def test_nested_projects_are_not_this_projects_runtime_code(tmp_path: Path) -> N
     (nested / "main.py").write_text("import fastapi\n")
     found = {use.module.split(".")[0] for use in scan(tmp_path).runtime}
     assert found == {"requests"}
+
+
+def test_a_pinned_list_of_unimported_packages_is_one_line(tmp_path: Path) -> None:
+    """weekly_worklog's requirements.txt is a pip freeze of 120 pins: about 100 "no runtime code
+    imports X" lines became one that names them; expected ones (a server) keep their own."""
+    write(tmp_path, {"svc/__init__.py": "", "svc/app.py": "import httpx\n"})
+    names = [f"leftpad{letter}" for letter in "abcdefghijkl"]
+    result = check(classify(declared("httpx", "gunicorn", *names)), scan_imports(tmp_path))
+    unused = [f for f in result.findings if f.code == "not-imported"]
+    assert [f.package for f in unused] == ["gunicorn", None]
+    assert unused[1].message.startswith(
+        "no runtime code imports 12 runtime pins (leftpada, leftpadb, leftpadc, leftpadd, leftpade, "
+        "leftpadf and 6 more): in a pinned list (pip freeze)"
+    )
+    assert unused[1].origin is not None and unused[1].origin.path == "requirements.txt"
+    few = check(classify(declared("httpx", *names[:3])), scan_imports(tmp_path))
+    assert [f.package for f in few.findings if f.code == "not-imported"] == names[:3]

@@ -252,6 +252,7 @@ def check(classification: Classification, scan: ImportScan, *, catalogue: Catalo
         ):
             findings.append(_not_imported(placement, tests.get(placement.key, []), catalogue))
         placements.append(placement)
+    findings = _collapse_unused(findings)
     findings.extend(_undeclared(runtime.get("", []), scan, catalogue))
     return Checked(
         classification=dataclasses.replace(classification, placements=tuple(placements)),
@@ -307,6 +308,34 @@ def _runtime_use(
     return dataclasses.replace(placement, group=group, reason=f"imported by runtime code ({where})")
 
 
+#: More plain "no runtime code imports X" lines than this read as one: a pinned list (pip freeze).
+COLLAPSE_UNUSED = 10
+_KEEP_IT = "keep it if something uses it without an import, else remove it"
+
+
+def _collapse_unused(findings: list[Finding]) -> list[Finding]:
+    """A ``pip freeze`` lists every transitive pin: a hundred "no runtime code imports X" lines say
+    less than one that names them and why they are there. Expected ones (servers, drivers) and
+    test-only ones keep their own lines."""
+    plain = [f for f in findings if f.code == "not-imported" and f.message.endswith(_KEEP_IT)]
+    if len(plain) <= COLLAPSE_UNUSED:
+        return findings
+    names = [f.package or "" for f in plain]
+    shown = ", ".join(names[:6]) + f" and {len(names) - 6} more"
+    files = sorted({f.origin.path for f in plain if f.origin is not None})
+    one = Finding(
+        level="info",
+        code="not-imported",
+        origin=Origin(path=files[0]) if len(files) == 1 else None,
+        message=f"no runtime code imports {len(names)} runtime pins ({shown}): in a pinned list (pip "
+        "freeze) most arrive through other packages; keep what something uses without an import, "
+        "else remove it",
+    )
+    first = findings.index(plain[0])
+    rest = [f for f in findings if f not in plain]
+    return [*rest[:first], one, *rest[first:]]
+
+
 def _not_imported(placement: Placement, test_uses: list[ImportUse], catalogue: Catalogue) -> Finding:
     key = placement.key
     expected = catalogue.no_import.get(key)
@@ -318,9 +347,7 @@ def _not_imported(placement: Placement, test_uses: list[ImportUse], catalogue: C
             f'[tool.dockyard] classify = {{ {key} = "test" }}'
         )
     else:
-        message = (
-            f"no runtime code imports {key}; keep it if something uses it without an import, else remove it"
-        )
+        message = f"no runtime code imports {key}; {_KEEP_IT}"
     return Finding(
         level="info", code="not-imported", package=key, message=message, origin=placement.entries[0].origin
     )
