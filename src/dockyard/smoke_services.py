@@ -126,20 +126,17 @@ def _why(stderr: str) -> str:
 def _wait_ready(docker: str, container: str, network: str, *, timeout: float) -> str:
     """Wait until every TCP port the container exposes accepts a connection (from the host, at
     the container's address on the network); what the report says about it."""
-    fmt = "{{json .Config.ExposedPorts}} {{json .NetworkSettings.Networks}}"
+    fmt = "{{.State.Running}} {{json .Config.ExposedPorts}} {{json .NetworkSettings.Networks}}"
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         shown = process.run([docker, "inspect", "--format", fmt, container], check=False, echo=False)
         if shown.returncode != 0:
             return ", but it stopped"
-        ports_json, _, networks_json = shown.stdout.strip().partition(" ")
+        running, ports_json, networks_json = shown.stdout.strip().split(" ", 2)
+        if running != "true":
+            return ", but it exited"
         ports = [int(p.split("/")[0]) for p in (json.loads(ports_json) or {}) if p.endswith("/tcp")]
         address = ((json.loads(networks_json) or {}).get(network) or {}).get("IPAddress", "")
-        state = process.run(
-            [docker, "inspect", "--format", "{{.State.Running}}", container], check=False, echo=False
-        )
-        if state.stdout.strip() != "true":
-            return ", but it exited"
         if not ports or not address:
             return ""  # nothing to wait for: it runs
         if all(_accepts(address, port) for port in ports):

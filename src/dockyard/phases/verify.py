@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dockyard import contract, process, smoke, smoke_env, smoke_services
+from dockyard import process, smoke, smoke_env, smoke_services
 from dockyard import verify as checks
 from dockyard.config import Settings
 from dockyard.engine import BuildRequest, Engine
 from dockyard.engine import cli as docker_cli
 from dockyard.engine.image_config import ImageConfig, inspect
 from dockyard.errors import InputError
+from dockyard.phases import phase2_plan
 from dockyard.phases.report import Finding, Level, Progress, Status, StepReport, Table, no_progress
 from dockyard.requirements.lock import pins
 
@@ -257,10 +258,10 @@ def compare(
 def names_no_command(settings: Settings) -> bool:
     """The project's Dockerfile (at the stage it builds) sets neither ENTRYPOINT nor CMD."""
     try:
-        path = contract.locate(settings.project, settings.dockerfile)
-        return path is not None and not contract.read(path, target=settings.target).command
+        current = phase2_plan.original(settings)
     except InputError:
         return False
+    return current is not None and not current.command
 
 
 def _probe(image: ImageConfig, original: ImageConfig | None, settings: Settings) -> smoke.Probe:

@@ -65,19 +65,22 @@ STALE_WORDS = frozenset(
 )
 
 
+def _words(label: str) -> list[str]:
+    """The words of a source name: "requirements-dev.txt" -> ["dev"], "requirements_old.txt" -> ["old"]."""
+    stem = label.lower().removesuffix(".txt").removesuffix(".in")
+    return [
+        w for w in re.split(r"[^a-z0-9]+", stem) if w and w not in {"requirements", "requirement", "reqs"}
+    ]
+
+
 def stale_word(label: str) -> str | None:
     """The word that marks a requirements file as a stale copy ("requirements_old.txt" -> "old")."""
-    stem = label.lower().removesuffix(".txt").removesuffix(".in")
-    return next((w for w in re.split(r"[^a-z0-9]+", stem) if w in STALE_WORDS), None)
+    return next((w for w in _words(label) if w in STALE_WORDS), None)
 
 
 def hint_for(label: str) -> Group | None:
     """The group a source name suggests: "requirements-dev.txt" -> dev, "tests" -> test, "prod" -> None."""
-    stem = label.lower().removesuffix(".txt").removesuffix(".in")
-    words = [
-        w for w in re.split(r"[^a-z0-9]+", stem) if w and w not in {"requirements", "requirement", "reqs"}
-    ]
-    for word in words:
+    for word in _words(label):
         if word in HINT_WORDS:
             return HINT_WORDS[word]
     return None

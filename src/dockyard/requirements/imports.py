@@ -243,6 +243,7 @@ def check(classification: Classification, scan: ImportScan, *, catalogue: Catalo
             )
         )
     placements: list[Placement] = []
+    plain: list[Finding] = []  # "keep it if something uses it": no server, driver or test use explains it
     for placement in classification.placements:
         uses = runtime.get(placement.key, []) if placement.name else []
         if placement.group in ("test", "dev") and uses:
@@ -250,9 +251,12 @@ def check(classification: Classification, scan: ImportScan, *, catalogue: Catalo
         elif (
             placement.group in ("base", "ml") and not uses and scan.runtime_files and _third_party(placement)
         ):
-            findings.append(_not_imported(placement, tests.get(placement.key, []), catalogue))
+            finding, explained = _not_imported(placement, tests.get(placement.key, []), catalogue)
+            findings.append(finding)
+            if not explained:
+                plain.append(finding)
         placements.append(placement)
-    findings = _collapse_unused(findings)
+    findings = _collapse_unused(findings, plain)
     findings.extend(_undeclared(runtime.get("", []), scan, catalogue))
     return Checked(
         classification=dataclasses.replace(classification, placements=tuple(placements)),
@@ -313,11 +317,10 @@ COLLAPSE_UNUSED = 10
 _KEEP_IT = "keep it if something uses it without an import, else remove it"
 
 
-def _collapse_unused(findings: list[Finding]) -> list[Finding]:
+def _collapse_unused(findings: list[Finding], plain: list[Finding]) -> list[Finding]:
     """A ``pip freeze`` lists every transitive pin: a hundred "no runtime code imports X" lines say
-    less than one that names them and why they are there. Expected ones (servers, drivers) and
-    test-only ones keep their own lines."""
-    plain = [f for f in findings if f.code == "not-imported" and f.message.endswith(_KEEP_IT)]
+    less than one that names them and why they are there, in place of the first. Expected ones
+    (servers, drivers) and test-only ones keep their own lines."""
     if len(plain) <= COLLAPSE_UNUSED:
         return findings
     names = [f.package or "" for f in plain]
@@ -331,12 +334,16 @@ def _collapse_unused(findings: list[Finding]) -> list[Finding]:
         "freeze) most arrive through other packages; keep what something uses without an import, "
         "else remove it",
     )
+    folded = {id(f) for f in plain}
     first = findings.index(plain[0])
-    rest = [f for f in findings if f not in plain]
+    rest = [f for f in findings if id(f) not in folded]
     return [*rest[:first], one, *rest[first:]]
 
 
-def _not_imported(placement: Placement, test_uses: list[ImportUse], catalogue: Catalogue) -> Finding:
+def _not_imported(
+    placement: Placement, test_uses: list[ImportUse], catalogue: Catalogue
+) -> tuple[Finding, bool]:
+    """The finding, and whether something explains the missing import (a server, a driver, tests)."""
     key = placement.key
     expected = catalogue.no_import.get(key)
     if expected:
@@ -348,9 +355,10 @@ def _not_imported(placement: Placement, test_uses: list[ImportUse], catalogue: C
         )
     else:
         message = f"no runtime code imports {key}; {_KEEP_IT}"
-    return Finding(
+    finding = Finding(
         level="info", code="not-imported", package=key, message=message, origin=placement.entries[0].origin
     )
+    return finding, bool(expected or test_uses)
 
 
 def _undeclared(uses: list[ImportUse], scan: ImportScan, catalogue: Catalogue) -> list[Finding]:
